@@ -1,0 +1,102 @@
+//! The `#[runtime::main]` and `#[runtime::test]` attributes.
+//!
+//! Both attributes turn an `async fn` into a plain `fn` that builds a
+//! `runtime::Runtime` and blocks on the function's body. They are meant to be
+//! used through their re-exports, `runtime::main` and `runtime::test`; the
+//! expansions only refer to items under `::runtime`, so the `runtime` crate
+//! must be a dependency of the crate that uses them.
+//!
+//! Both accept one option, `workers = N`, the number of worker threads. Without
+//! it, `runtime::Builder::new()` picks the default (which honours the
+//! `RUNTIME_WORKERS` environment variable).
+
+mod entry;
+
+use proc_macro::TokenStream;
+
+/// Marks the `async fn` that is the program's entry point.
+///
+/// The function is rewritten into a synchronous `fn` with the same name,
+/// attributes, visibility and return type, which builds a runtime and runs the
+/// original body to completion on it with `Runtime::block_on`. `return`
+/// statements and `?` in the body keep working.
+///
+/// ```ignore
+/// #[runtime::main]
+/// async fn main() -> std::io::Result<()> {
+///     let config = std::fs::read_to_string("app.toml")?;
+///     // ... `.await` as needed ...
+///     Ok(())
+/// }
+/// ```
+///
+/// # Options
+///
+/// - `workers = N`: run `N` worker threads (a positive integer literal)
+///   instead of the default, which `RUNTIME_WORKERS` may set.
+///
+/// ```ignore
+/// #[runtime::main(workers = 4)]
+/// async fn main() {
+///     // ...
+/// }
+/// ```
+///
+/// # Expansion
+///
+/// ```text
+/// fn main() -> R {
+///     let body = async move { /* the original body */ };
+///     let runtime = ::runtime::Builder::new()
+///         .workers(4) // only with `workers = 4`
+///         .build()
+///         .expect("failed to build the runtime");
+///     runtime.block_on(body)
+/// }
+/// ```
+///
+/// The attribute can be put on an `async fn` with another name too, which then
+/// blocks on its body each time it is called; such a function may take
+/// arguments and be generic. The `main` function itself may not.
+#[proc_macro_attribute]
+pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(entry::Kind::Main, args.into(), item.into()).into()
+}
+
+/// Marks an `async fn` as a test that runs on its own runtime.
+///
+/// The function becomes a `#[test]` function that builds a fresh runtime and
+/// blocks on the original body, so it takes the same return types as any test
+/// (`()` or a `Result`), and `#[should_panic]` or `#[ignore]` can be added as
+/// usual. Do not add `#[test]` itself: this attribute adds it.
+///
+/// ```ignore
+/// #[runtime::test]
+/// async fn echoes() -> std::io::Result<()> {
+///     // ...
+///     Ok(())
+/// }
+///
+/// #[runtime::test(workers = 2)]
+/// async fn with_two_workers() {
+///     // ...
+/// }
+/// ```
+///
+/// # Options
+///
+/// - `workers = N`: run `N` worker threads (a positive integer literal)
+///   instead of the default, which `RUNTIME_WORKERS` may set.
+///
+/// # Expansion
+///
+/// ```text
+/// #[::core::prelude::v1::test]
+/// fn echoes() -> std::io::Result<()> {
+///     // the same body as `#[runtime::main]` generates
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(entry::Kind::Test, args.into(), item.into()).into()
+}

@@ -1,0 +1,23 @@
+//! The I/O half of the runtime's event loops: the reactor and the sockets.
+//!
+//! Each event loop owns one [`Reactor`], a `mio::Poll` (epoll on Linux). Sockets register with
+//! the reactor current on the thread that creates them ([`enter`] sets it), so a connection is
+//! polled by the loop that accepted it and a loop's sockets never share an epoll instance with
+//! another loop's. Listeners can be sharded across loops with `SO_REUSEPORT`
+//! ([`ListenOptions::reuse_port`]): one socket per loop, the kernel spreading connections.
+//!
+//! This crate knows nothing of tasks or schedulers; it deals only in `std::task::Waker`s. Users
+//! reach it as `runtime::net`, which is where the sockets are meant to be used from.
+
+mod context;
+mod reactor;
+mod tcp;
+mod udp;
+
+pub use context::{enter, EnterGuard};
+pub use reactor::{Direction, Evented, Reactor, TurnStats};
+pub use tcp::{
+    ListenOptions, OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener, TcpStream,
+    WriteHalf,
+};
+pub use udp::UdpSocket;

@@ -1,0 +1,215 @@
+//! The reactor: the I/O half of one event loop.
+//!
+//! A [`Reactor`] wraps one `mio::Poll`. Sources register with it and get a slot holding their
+//! readiness and one waker per direction ([`scheduled_io`]); [`Reactor::turn`] waits in
+//! `epoll_wait` once, records the readiness each event reports and wakes the tasks waiting for it.
+//! A `mio::Waker` lets other threads interrupt that wait, which is how a loop is woken for work
+//! that is not I/O (a task scheduled from another thread, a timer that moved earlier).
+//!
+//! One thread turns a given reactor at a time (the loop that owns it); any thread may register
+//! with it, deregister from it or wake it, since a socket can be dropped, and a task polled, on
+//! any thread. The slot table sits behind a mutex that `turn` takes once per batch of events,
+//! never while it runs wakers.
+//!
+//! The reactor knows nothing of tasks or schedulers: it deals only in `std::task::Waker`s.
+//!
+//! Events follow mio's rules (see `mio::Poll`): they may be spurious, and an edge is reported
+//! once, so an operation must run until `WouldBlock` before waiting again ([`Evented::poll_io`]
+//! does that).
+
+mod evented;
+mod scheduled_io;
+
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::Waker;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use slab::Slab;
+
+pub use evented::Evented;
+pub use scheduled_io::Direction;
+use scheduled_io::{Ready, ScheduledIo};
+
+/// The token of the `mio::Waker`; registrations use their slab key, which never gets this high.
+const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
+/// Events taken from the kernel per turn.
+const EVENTS_CAPACITY: usize = 1024;
+
+/// A handle to one event loop's I/O driver. Clones share the same `mio::Poll`.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let reactor = net::Reactor::new()?;
+/// // Another thread can interrupt a turn that is waiting for I/O.
+/// reactor.wake()?;
+/// let stats = reactor.turn(Some(Duration::from_secs(5)))?;
+/// assert!(stats.woken_up);
+/// # std::io::Result::Ok(())
+/// ```
+#[derive(Clone)]
+pub struct Reactor {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: mio::Registry,
+    waker: mio::Waker,
+    ios: Mutex<Slab<Arc<ScheduledIo>>>,
+    driver: Mutex<Driver>,
+    is_shutdown: AtomicBool,
+}
+
+/// What only the turning thread touches.
+struct Driver {
+    poll: mio::Poll,
+    events: mio::Events,
+    /// Stamped on the readiness each turn sets; starts at 1 because 0 marks the initial guess.
+    tick: u64,
+    /// Reused between turns so waking allocates nothing.
+    wakers: Vec<Waker>,
+}
+
+/// What one turn of the reactor saw.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TurnStats {
+    /// I/O events delivered to registered sources.
+    pub events: usize,
+    /// Whether [`Reactor::wake`] interrupted the turn (or was called since the last one).
+    pub woken_up: bool,
+}
+
+impl Reactor {
+    /// Creates a reactor with its own `epoll` instance and wake-up `eventfd`.
+    pub fn new() -> io::Result<Reactor> {
+        let poll = mio::Poll::new()?;
+        let registry = poll.registry().try_clone()?;
+        let waker = mio::Waker::new(&registry, WAKE_TOKEN)?;
+        Ok(Reactor {
+            inner: Arc::new(Inner {
+                registry,
+                waker,
+                ios: Mutex::new(Slab::new()),
+                driver: Mutex::new(Driver {
+                    poll,
+                    events: mio::Events::with_capacity(EVENTS_CAPACITY),
+                    tick: 1,
+                    wakers: Vec::new(),
+                }),
+                is_shutdown: AtomicBool::new(false),
+            }),
+        })
+    }
+
+    /// The reactor of the event loop running on this thread.
+    ///
+    /// # Panics
+    ///
+    /// Outside an event loop, with a message saying so.
+    pub fn current() -> Reactor {
+        crate::context::current()
+    }
+
+    /// Waits for I/O events for at most `timeout` (`None`: until an event or a [`wake`]), then
+    /// wakes the tasks whose sources became ready. An interrupted wait (`EINTR`) counts as an
+    /// empty turn rather than an error.
+    ///
+    /// [`wake`]: Reactor::wake
+    pub fn turn(&self, timeout: Option<Duration>) -> io::Result<TurnStats> {
+        let mut driver = self.inner.driver.lock();
+        let driver = &mut *driver;
+        match driver.poll.poll(&mut driver.events, timeout) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(TurnStats::default()),
+            Err(e) => return Err(e),
+        }
+        driver.tick = driver.tick.wrapping_add(1).max(1);
+        let mut stats = TurnStats::default();
+        {
+            let ios = self.inner.ios.lock();
+            for event in driver.events.iter() {
+                if event.token() == WAKE_TOKEN {
+                    stats.woken_up = true;
+                    continue;
+                }
+                // A source deregistered during this batch has no slot any more; one that reused
+                // its key gets a spurious event, which its next operation corrects.
+                if let Some(io) = ios.get(event.token().0) {
+                    io.set_readiness(driver.tick, Ready::from_event(event), &mut driver.wakers);
+                    stats.events += 1;
+                }
+            }
+        }
+        driver.wakers.drain(..).for_each(Waker::wake);
+        Ok(stats)
+    }
+
+    /// Interrupts a turn waiting in `epoll_wait`, from any thread; if none is waiting, the next
+    /// turn returns at once.
+    pub fn wake(&self) -> io::Result<()> {
+        self.inner.waker.wake()
+    }
+
+    /// Fails every registered source (their pending and future operations return an error) and
+    /// wakes the tasks waiting on them. Called when the event loop owning this reactor stops,
+    /// for sockets that outlive it.
+    pub fn shutdown(&self) {
+        self.inner.is_shutdown.store(true, Ordering::Release);
+        let mut wakers = Vec::new();
+        for (_, io) in self.inner.ios.lock().iter() {
+            io.shutdown(&mut wakers);
+        }
+        wakers.into_iter().for_each(Waker::wake);
+    }
+
+    /// Whether two handles drive the same `mio::Poll`.
+    pub fn ptr_eq(&self, other: &Reactor) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// The number of sources currently registered.
+    pub fn registrations(&self) -> usize {
+        self.inner.ios.lock().len()
+    }
+
+    fn register(
+        &self,
+        source: &mut impl mio::event::Source,
+    ) -> io::Result<(usize, Arc<ScheduledIo>)> {
+        if self.inner.is_shutdown.load(Ordering::Acquire) {
+            return Err(io::Error::other(
+                "cannot register a socket: its event loop has shut down",
+            ));
+        }
+        let io = Arc::new(ScheduledIo::new());
+        let key = self.inner.ios.lock().insert(io.clone());
+        let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
+        if let Err(e) = self
+            .inner
+            .registry
+            .register(source, mio::Token(key), interest)
+        {
+            self.inner.ios.lock().remove(key);
+            return Err(e);
+        }
+        Ok((key, io))
+    }
+
+    fn deregister(&self, key: usize, source: &mut impl mio::event::Source) {
+        // Deregistering can only fail if the fd was never registered or is already closed,
+        // neither of which an `Evented` allows; the slot is freed either way.
+        let _ = self.inner.registry.deregister(source);
+        self.inner.ios.lock().remove(key);
+    }
+}
+
+impl std::fmt::Debug for Reactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reactor")
+            .field("registrations", &self.registrations())
+            .finish_non_exhaustive()
+    }
+}

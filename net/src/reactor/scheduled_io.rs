@@ -1,0 +1,274 @@
+//! Readiness of one registered source, shared between the reactor that sets it and the tasks that
+//! consume it.
+//!
+//! mio registers every source edge-triggered: the OS reports a transition to "ready" once, and
+//! nothing more until an operation has drained the source to `WouldBlock`. So readiness is sticky
+//! here: the reactor ORs new readiness in, and only an operation that saw `WouldBlock` clears it.
+//!
+//! The clear races with the reactor: an event can arrive between the operation's `WouldBlock` and
+//! the clear, and clearing it then would lose it for good (tokio #6133). Every update stamps the
+//! word with the reactor's tick; a clear names the tick its readiness was read at and does nothing
+//! if the word has been stamped since. The tick has 48 bits, so it does not wrap in practice
+//! (tokio's 8-bit tick wrapped after 256 turns, #8331).
+//!
+//! The word, from the low bits up:
+//!
+//! | bits   | meaning                                          |
+//! |--------|--------------------------------------------------|
+//! | 0..4   | readable, writable, read closed, write closed    |
+//! | 4      | the reactor has shut down                        |
+//! | 16..64 | tick of the reactor turn that last set readiness |
+//!
+//! Each direction keeps its own waker, so a reader and a writer (the two halves of a split
+//! stream) wait side by side.
+
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll, Waker};
+
+use atomic_waker::AtomicWaker;
+
+/// Readiness bits of a source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Ready(u64);
+
+impl Ready {
+    pub(crate) const EMPTY: Ready = Ready(0);
+    pub(crate) const READABLE: Ready = Ready(1);
+    pub(crate) const WRITABLE: Ready = Ready(1 << 1);
+    pub(crate) const READ_CLOSED: Ready = Ready(1 << 2);
+    pub(crate) const WRITE_CLOSED: Ready = Ready(1 << 3);
+    const ALL: Ready = Ready(0b1111);
+
+    /// Translates a mio event. An error counts as both readable and writable: the next
+    /// operation in either direction then reports it.
+    pub(crate) fn from_event(event: &mio::event::Event) -> Ready {
+        let mut ready = Ready::EMPTY;
+        if event.is_readable() || event.is_error() {
+            ready = ready | Ready::READABLE;
+        }
+        if event.is_writable() || event.is_error() {
+            ready = ready | Ready::WRITABLE;
+        }
+        if event.is_read_closed() {
+            ready = ready | Ready::READ_CLOSED;
+        }
+        if event.is_write_closed() {
+            ready = ready | Ready::WRITE_CLOSED;
+        }
+        ready
+    }
+
+    fn intersects(self, other: Ready) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
+impl std::ops::BitOr for Ready {
+    type Output = Ready;
+    fn bitor(self, rhs: Ready) -> Ready {
+        Ready(self.0 | rhs.0)
+    }
+}
+
+/// The direction of an operation: which readiness it waits for and which waker it uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Reading, receiving or accepting.
+    Read,
+    /// Writing, sending or connecting.
+    Write,
+}
+
+impl Direction {
+    /// The readiness that lets an operation in this direction make progress. A closed side
+    /// counts as ready: the operation then returns 0 or an error instead of waiting forever.
+    fn mask(self) -> Ready {
+        match self {
+            Direction::Read => Ready::READABLE | Ready::READ_CLOSED,
+            Direction::Write => Ready::WRITABLE | Ready::WRITE_CLOSED,
+        }
+    }
+
+    /// What a `WouldBlock` in this direction proves is no longer true. The closed bits are
+    /// never cleared: a closed side stays closed.
+    fn clearable(self) -> Ready {
+        match self {
+            Direction::Read => Ready::READABLE,
+            Direction::Write => Ready::WRITABLE,
+        }
+    }
+}
+
+/// Readiness observed at one tick, handed back to `clear_readiness` after a `WouldBlock`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ReadyEvent {
+    tick: u64,
+    ready: Ready,
+}
+
+const SHUTDOWN: u64 = 1 << 4;
+const TICK_SHIFT: u32 = 16;
+const TICK_MASK: u64 = (1 << (64 - TICK_SHIFT)) - 1;
+
+pub(crate) struct ScheduledIo {
+    readiness: AtomicU64,
+    reader: AtomicWaker,
+    writer: AtomicWaker,
+}
+
+impl ScheduledIo {
+    /// A new source starts out assumed ready at tick 0, the one tick no turn uses: the first
+    /// operation is tried at once (an accepted socket often has its request waiting already),
+    /// and its `WouldBlock` clears the assumption unless a real event has stamped the word.
+    pub(crate) fn new() -> ScheduledIo {
+        ScheduledIo {
+            readiness: AtomicU64::new(Ready::READABLE.0 | Ready::WRITABLE.0),
+            reader: AtomicWaker::new(),
+            writer: AtomicWaker::new(),
+        }
+    }
+
+    /// Records readiness seen by the reactor at `tick` and collects the wakers to wake. The
+    /// caller wakes them after releasing its locks: a waker may run arbitrary code.
+    pub(crate) fn set_readiness(&self, tick: u64, ready: Ready, wakers: &mut Vec<Waker>) {
+        let stamp = (tick & TICK_MASK) << TICK_SHIFT;
+        // Release: a task that sees this readiness also sees what the reactor did before it.
+        let _ = self
+            .readiness
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
+                Some((cur & (Ready::ALL.0 | SHUTDOWN)) | ready.0 | stamp)
+            });
+        if ready.intersects(Direction::Read.mask()) {
+            wakers.extend(self.reader.take());
+        }
+        if ready.intersects(Direction::Write.mask()) {
+            wakers.extend(self.writer.take());
+        }
+    }
+
+    /// Marks the source dead because its reactor is gone, and collects every waker.
+    pub(crate) fn shutdown(&self, wakers: &mut Vec<Waker>) {
+        self.readiness.fetch_or(SHUTDOWN, Ordering::AcqRel);
+        wakers.extend(self.reader.take());
+        wakers.extend(self.writer.take());
+    }
+
+    /// Ready once the source may make progress in `direction`; otherwise stores the task's
+    /// waker for that direction and returns `Pending`.
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        if let Some(ready) = self.ready_event(direction) {
+            return Poll::Ready(ready);
+        }
+        let waker = match direction {
+            Direction::Read => &self.reader,
+            Direction::Write => &self.writer,
+        };
+        waker.register(cx.waker());
+        // Look again: the reactor may have set readiness after the first look but before the
+        // waker was stored, and then it had no waker to take.
+        match self.ready_event(direction) {
+            Some(ready) => Poll::Ready(ready),
+            None => Poll::Pending,
+        }
+    }
+
+    fn ready_event(&self, direction: Direction) -> Option<io::Result<ReadyEvent>> {
+        let cur = self.readiness.load(Ordering::Acquire);
+        if cur & SHUTDOWN != 0 {
+            return Some(Err(gone()));
+        }
+        let ready = Ready(cur & direction.mask().0);
+        (ready != Ready::EMPTY).then_some(Ok(ReadyEvent {
+            tick: cur >> TICK_SHIFT,
+            ready: Ready(ready.0 & direction.clearable().0),
+        }))
+    }
+
+    /// Forgets readiness an operation has just proved stale with `WouldBlock`, unless the
+    /// reactor has stamped new readiness since `event` was read.
+    pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
+        let _ = self
+            .readiness
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
+                (cur >> TICK_SHIFT == event.tick).then_some(cur & !event.ready.0)
+            });
+    }
+}
+
+fn gone() -> io::Error {
+    io::Error::other("the runtime that owned this socket's event loop has shut down")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    struct Flag(std::sync::atomic::AtomicBool);
+    impl Wake for Flag {
+        fn wake(self: Arc<Self>) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn waker() -> (Arc<Flag>, Waker) {
+        let flag = Arc::new(Flag(false.into()));
+        (flag.clone(), Waker::from(flag))
+    }
+
+    #[test]
+    fn clear_keeps_readiness_that_arrived_after_the_read() {
+        let io = ScheduledIo::new();
+        let (_, w) = waker();
+        let mut cx = Context::from_waker(&w);
+        let Poll::Ready(Ok(ev)) = io.poll_ready(&mut cx, Direction::Read) else {
+            panic!("a new source is assumed ready");
+        };
+        // An event lands between the operation's WouldBlock and the clear.
+        io.set_readiness(1, Ready::READABLE, &mut Vec::new());
+        io.clear_readiness(ev);
+        assert!(io.poll_ready(&mut cx, Direction::Read).is_ready());
+    }
+
+    #[test]
+    fn clear_then_event_wakes_the_stored_waker() {
+        let io = ScheduledIo::new();
+        let (flag, w) = waker();
+        let mut cx = Context::from_waker(&w);
+        let Poll::Ready(Ok(ev)) = io.poll_ready(&mut cx, Direction::Read) else {
+            panic!("a new source is assumed ready");
+        };
+        io.clear_readiness(ev);
+        assert!(io.poll_ready(&mut cx, Direction::Read).is_pending());
+        // Writability must not wake the reader.
+        let mut wakers = Vec::new();
+        io.set_readiness(1, Ready::WRITABLE, &mut wakers);
+        assert!(wakers.is_empty());
+        io.set_readiness(2, Ready::READ_CLOSED, &mut wakers);
+        wakers.drain(..).for_each(Waker::wake);
+        assert!(flag.0.load(Ordering::SeqCst));
+        // A closed side is never cleared.
+        let Poll::Ready(Ok(ev)) = io.poll_ready(&mut cx, Direction::Read) else {
+            panic!("read side closed");
+        };
+        io.clear_readiness(ev);
+        assert!(io.poll_ready(&mut cx, Direction::Read).is_ready());
+    }
+
+    #[test]
+    fn shutdown_fails_every_direction() {
+        let io = ScheduledIo::new();
+        let (_, w) = waker();
+        let mut cx = Context::from_waker(&w);
+        io.shutdown(&mut Vec::new());
+        for dir in [Direction::Read, Direction::Write] {
+            assert!(matches!(io.poll_ready(&mut cx, dir), Poll::Ready(Err(_))));
+        }
+    }
+}

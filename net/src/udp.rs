@@ -1,0 +1,118 @@
+//! A UDP socket registered with the loop it was created on.
+
+use std::future::poll_fn;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::task::{Context, Poll};
+
+use crate::reactor::{Direction, Evented};
+
+/// A UDP socket.
+///
+/// Its methods take `&self`. The socket keeps one waker per direction, so one task receiving and
+/// one sending at a time is what it is made for; several tasks receiving on one socket can leave
+/// all but the last to wait woken only by a later datagram. For parallel receivers, bind one
+/// socket per loop with `SO_REUSEPORT` instead.
+///
+/// ```
+/// # runtime::Runtime::new()?.block_on(async {
+/// use runtime::net::UdpSocket;
+///
+/// let a = UdpSocket::bind("127.0.0.1:0")?;
+/// let b = UdpSocket::bind("127.0.0.1:0")?;
+/// a.send_to(b"hi", b.local_addr()?).await?;
+/// let mut buf = [0; 8];
+/// let (n, from) = b.recv_from(&mut buf).await?;
+/// assert_eq!((&buf[..n], from), (&b"hi"[..], a.local_addr()?));
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
+#[derive(Debug)]
+pub struct UdpSocket {
+    io: Evented<mio::net::UdpSocket>,
+}
+
+impl UdpSocket {
+    /// Binds a socket to the first address `addr` resolves to that works, registered with the
+    /// current event loop.
+    ///
+    /// # Panics
+    ///
+    /// Outside the runtime.
+    pub fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
+        UdpSocket::from_std(std::net::UdpSocket::bind(addr)?)
+    }
+
+    /// Wraps a bound standard socket, switching it to non-blocking mode.
+    ///
+    /// # Panics
+    ///
+    /// Outside the runtime.
+    pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
+        socket.set_nonblocking(true)?;
+        Ok(UdpSocket {
+            io: Evented::new(mio::net::UdpSocket::from_std(socket))?,
+        })
+    }
+
+    /// Sends `buf` to `target` as one datagram.
+    pub async fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
+        self.io
+            .io(Direction::Write, |s| s.send_to(buf, target))
+            .await
+    }
+
+    /// Receives one datagram into `buf` (the excess of a longer one is discarded), with the
+    /// sender's address.
+    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        poll_fn(|cx| self.poll_recv_from(cx, buf)).await
+    }
+
+    /// Polls [`recv_from`](Self::recv_from), for use in hand-written futures.
+    pub fn poll_recv_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<(usize, SocketAddr)>> {
+        self.io.poll_io(cx, Direction::Read, |s| s.recv_from(buf))
+    }
+
+    /// Sets the default peer for [`send`](Self::send) and keeps only its datagrams for
+    /// [`recv`](Self::recv).
+    pub fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
+        let mut last = None;
+        for addr in addr.to_socket_addrs()? {
+            match self.io.get_ref().connect(addr) {
+                Ok(()) => return Ok(()),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "could not resolve to any address",
+            )
+        }))
+    }
+
+    /// Sends `buf` to the connected peer.
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.io(Direction::Write, |s| s.send(buf)).await
+    }
+
+    /// Receives one datagram from the connected peer.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.io(Direction::Read, |s| s.recv(buf)).await
+    }
+
+    /// The local address of the socket.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// The connected peer's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+}

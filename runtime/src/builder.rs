@@ -1,0 +1,96 @@
+//! Configuring a runtime before it starts.
+
+use std::io;
+
+use crate::Runtime;
+
+/// The environment variable that sets the worker count when the code does not.
+pub const WORKERS_ENV: &str = "RUNTIME_WORKERS";
+
+/// Builds a [`Runtime`] with custom settings.
+///
+/// ```
+/// let runtime = runtime::Builder::new()
+///     .workers(2)
+///     .thread_name("server")
+///     .pin_workers(false)
+///     .build()?;
+/// assert_eq!(runtime.block_on(async { 1 + 1 }), 2);
+/// # std::io::Result::Ok(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Builder {
+    workers: Option<usize>,
+    thread_name: String,
+    pin: Option<bool>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// Default settings: one worker (or `RUNTIME_WORKERS` of them), threads named `runtime-N`,
+    /// workers pinned to cores when there is more than one.
+    pub fn new() -> Builder {
+        Builder {
+            workers: None,
+            thread_name: "runtime".to_owned(),
+            pin: None,
+        }
+    }
+
+    /// The number of workers, each an event loop with its own reactor and timers. Overrides
+    /// `RUNTIME_WORKERS`. Worker 0 runs on the thread that calls
+    /// [`block_on`](Runtime::block_on); the others get threads of their own.
+    ///
+    /// # Panics
+    ///
+    /// If `workers` is zero.
+    pub fn workers(mut self, workers: usize) -> Builder {
+        assert!(workers > 0, "a runtime needs at least one worker");
+        self.workers = Some(workers);
+        self
+    }
+
+    /// The name prefix of the worker threads; worker `i` is named `{name}-{i}`.
+    pub fn thread_name(mut self, name: impl Into<String>) -> Builder {
+        self.thread_name = name.into();
+        self
+    }
+
+    /// Whether to pin each worker to a core of its own. On by default with more than one
+    /// worker; a worker with no core left, or whose pinning the OS refuses, runs unpinned.
+    pub fn pin_workers(mut self, pin: bool) -> Builder {
+        self.pin = Some(pin);
+        self
+    }
+
+    /// Starts the runtime: creates each worker's reactor and spawns the worker threads.
+    ///
+    /// Fails if `RUNTIME_WORKERS` is set to something other than a positive integer, or if
+    /// the OS refuses an epoll instance or a thread.
+    pub fn build(self) -> io::Result<Runtime> {
+        let workers = match self.workers {
+            Some(n) => n,
+            None => workers_from_env()?.unwrap_or(1),
+        };
+        let pin = self.pin.unwrap_or(workers > 1);
+        Runtime::start(workers, &self.thread_name, pin)
+    }
+}
+
+fn workers_from_env() -> io::Result<Option<usize>> {
+    let Some(value) = std::env::var_os(WORKERS_ENV) else {
+        return Ok(None);
+    };
+    match value.to_str().map(|v| v.trim().parse::<usize>()) {
+        Some(Ok(n)) if n > 0 => Ok(Some(n)),
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{WORKERS_ENV} must be a positive integer, got {value:?}"),
+        )),
+    }
+}

@@ -1,0 +1,122 @@
+//! A multi-reactor, work-stealing async runtime for servers with many connections.
+//!
+//! Every worker is an event loop of its own: it owns a reactor (one `epoll` instance), a timing
+//! wheel and its run queues, and runs on a thread pinned to one core. Listeners can be sharded
+//! across the loops with `SO_REUSEPORT`, so the kernel spreads connections and each loop serves
+//! its own sockets with no locks in the way; a task woken by a socket runs on the loop that owns
+//! the socket.
+//!
+//! ```no_run
+//! use runtime::net::TcpListener;
+//!
+//! #[runtime::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let listener = TcpListener::bind("127.0.0.1:8080")?;
+//!     loop {
+//!         let (mut stream, _) = listener.accept().await?;
+//!         runtime::spawn(async move {
+//!             let mut buf = vec![0; 4096];
+//!             while let Ok(n @ 1..) = stream.read(&mut buf).await {
+//!                 if stream.write_all(&buf[..n]).await.is_err() {
+//!                     break;
+//!                 }
+//!             }
+//!         });
+//!     }
+//! }
+//! ```
+//!
+//! - Tasks: [`spawn`] (`Send`, may run on any worker), [`spawn_local`] (pinned to the current
+//!   worker, may hold `Rc` and `RefCell`), [`JoinHandle`], [`yield_now`].
+//! - Sockets: [`net`] (TCP, UDP), registered with the loop that creates them.
+//! - Time: [`time`] (`sleep`, `timeout`, `interval`).
+//! - Blocking calls (file I/O, CPU-heavy work, a blocking library) stall the loop they run on
+//!   and every socket it owns: keep them out of tasks, or in short steps with [`yield_now`].
+
+#![warn(missing_docs)]
+
+mod affinity;
+mod builder;
+mod runtime;
+mod scheduler;
+mod task;
+pub mod time;
+
+use std::future::Future;
+
+pub use builder::{Builder, WORKERS_ENV};
+pub use macros::{main, test};
+pub use runtime::Runtime;
+pub use task::{yield_now, JoinError, JoinHandle};
+
+/// Sockets, registered with the event loop of the thread that creates them.
+pub mod net {
+    pub use net::{
+        ListenOptions, OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener,
+        TcpStream, UdpSocket, WriteHalf,
+    };
+}
+
+/// Spawns a task that may run on any worker and returns a handle to its output.
+///
+/// The task starts on the current worker's run queue, and after each wake it goes to the run
+/// queue of the worker that woke it, so a task serving a socket runs on the socket's loop.
+///
+/// ```
+/// # runtime::Runtime::new()?.block_on(async {
+/// let handles: Vec<_> = (0..4).map(|i| runtime::spawn(async move { i * 2 })).collect();
+/// let mut sum = 0;
+/// for h in handles {
+///     sum += h.await.unwrap();
+/// }
+/// assert_eq!(sum, 12);
+/// # });
+/// # std::io::Result::Ok(())
+/// ```
+///
+/// # Panics
+///
+/// Outside the runtime (use [`Runtime::spawn`] there).
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let (shared, worker) = scheduler::context::current("`runtime::spawn`");
+    task::spawn(&shared, worker, future)
+}
+
+/// Spawns a task pinned to the current worker: it never moves to another thread, so it may
+/// hold `!Send` values such as `Rc` and `RefCell` across `.await`s.
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+///
+/// # runtime::Runtime::new()?.block_on(async {
+/// let log = Rc::new(RefCell::new(Vec::new()));
+/// let task = runtime::spawn_local({
+///     let log = log.clone();
+///     async move { log.borrow_mut().push("from the task") }
+/// });
+/// task.await.unwrap();
+/// assert_eq!(*log.borrow(), ["from the task"]);
+/// # });
+/// # std::io::Result::Ok(())
+/// ```
+///
+/// # Panics
+///
+/// On a thread that is not one of the runtime's workers.
+pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let (shared, worker) = scheduler::context::current("`runtime::spawn_local`");
+    let worker = worker.expect(
+        "`runtime::spawn_local` must be called on one of the runtime's workers (inside a task or \
+         the `block_on` that owns worker 0), since the task is pinned to that worker's thread",
+    );
+    task::spawn_local(&shared, worker, future)
+}

@@ -1,0 +1,246 @@
+//! The runtime: its workers, `block_on`, and shutdown.
+//!
+//! Worker 0 has no thread of its own: the thread that calls [`Runtime::block_on`] becomes it for
+//! the duration of the call (its first caller is its home thread for good, because tasks pinned
+//! to worker 0 may only run there). Workers 1..N run on threads the runtime spawns. With one
+//! worker, the whole runtime is the caller's thread: nothing runs between `block_on` calls.
+//!
+//! # Shutdown
+//!
+//! Dropping the runtime closes it (new spawns are cancelled at once, queued tasks are dropped
+//! instead of polled), wakes and joins every worker thread (each drops the tasks pinned to it
+//! on its own thread before it exits), then drops worker 0's pinned tasks and every `Send`
+//! task left, and finally fails the sockets and timers that outlive it.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, ThreadId};
+
+use parking_lot::Mutex;
+
+use crate::affinity;
+use crate::scheduler::{self, context, Local, Shared, Worker};
+use crate::task::{self, JoinHandle};
+
+/// A multi-reactor runtime: one event loop per worker.
+///
+/// ```
+/// let runtime = runtime::Runtime::new()?;
+/// let answer = runtime.block_on(async {
+///     runtime::spawn(async { 40 + 2 }).await.unwrap()
+/// });
+/// assert_eq!(answer, 42);
+/// # std::io::Result::Ok(())
+/// ```
+pub struct Runtime {
+    shared: Arc<Shared>,
+    home: Mutex<Home>,
+    threads: Vec<thread::JoinHandle<()>>,
+    /// Worker 0's core, if it is pinned while it runs.
+    core: Option<core_affinity::CoreId>,
+}
+
+/// Worker 0's queues, between `block_on` calls, and its home thread.
+struct Home {
+    local: Option<Local>,
+    thread: Option<ThreadId>,
+}
+
+impl Runtime {
+    /// A runtime with default settings; see [`Builder`](crate::Builder).
+    pub fn new() -> std::io::Result<Runtime> {
+        crate::Builder::new().build()
+    }
+
+    pub(crate) fn start(workers: usize, name: &str, pin: bool) -> std::io::Result<Runtime> {
+        let shared = Arc::new(Shared::new(workers)?);
+        let cores = if pin { affinity::cores() } else { Vec::new() };
+        let mut runtime = Runtime {
+            home: Mutex::new(Home {
+                local: Some(Local::new(shared.clone(), 0)),
+                thread: None,
+            }),
+            shared: shared.clone(),
+            threads: Vec::with_capacity(workers - 1),
+            core: cores.first().copied(),
+        };
+        for index in 1..workers {
+            let shared = shared.clone();
+            let core = cores.get(index).copied();
+            let thread = thread::Builder::new()
+                .name(format!("{name}-{index}"))
+                .spawn(move || {
+                    if let Some(core) = core {
+                        affinity::pin(core);
+                    }
+                    let mut worker = Worker::enter(Local::new(shared, index));
+                    worker.run();
+                    worker.shutdown();
+                });
+            match thread {
+                Ok(thread) => runtime.threads.push(thread),
+                // Dropping the half-built runtime stops the threads already started.
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(runtime)
+    }
+
+    /// The number of workers (event loops).
+    pub fn workers(&self) -> usize {
+        self.shared.workers.len()
+    }
+
+    /// Runs `future` to completion on the current thread, which acts as worker 0 meanwhile:
+    /// it runs that worker's tasks and turns its reactor while the future waits. The future
+    /// need not be `Send`.
+    ///
+    /// Called from a second thread while another runs worker 0, the future is polled on the
+    /// calling thread with its sockets on worker 0's loop.
+    ///
+    /// # Panics
+    ///
+    /// If called from inside a runtime (a task must `.await` instead of blocking its loop).
+    /// A panic of `future` itself propagates to the caller.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        assert!(
+            !context::is_inside(),
+            "`Runtime::block_on` cannot be called from inside a runtime: it would block the \
+             event loop running it; `.await` the future instead"
+        );
+        match self.take_worker0() {
+            Some(local) => {
+                let _restore = self.core.and_then(|core| {
+                    let restore = affinity::Restore::save();
+                    affinity::pin(core);
+                    restore
+                });
+                let mut worker = HomeGuard {
+                    worker: Some(Worker::enter(local)),
+                    home: &self.home,
+                };
+                worker.worker.as_mut().expect("set above").block_on(future)
+            }
+            None => self.block_on_parked(future),
+        }
+    }
+
+    fn take_worker0(&self) -> Option<Local> {
+        let me = thread::current().id();
+        let mut home = self.home.lock();
+        match home.thread {
+            Some(thread) if thread != me => None,
+            _ => {
+                home.thread = Some(me);
+                home.local.take()
+            }
+        }
+    }
+
+    /// `block_on` for a thread that cannot be worker 0: polls the future, parking the thread
+    /// between wakes.
+    fn block_on_parked<F: Future>(&self, future: F) -> F::Output {
+        let _enter = context::enter_handle(self.shared.clone());
+        let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        let mut future = pin!(future);
+        loop {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                return output;
+            }
+            thread::park();
+        }
+    }
+
+    /// Spawns a `Send` task from outside the runtime; any worker may run it. See
+    /// [`spawn`](crate::spawn).
+    ///
+    /// With one worker, tasks run only while some thread is inside [`block_on`](Self::block_on).
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        task::spawn(&self.shared, None, future)
+    }
+
+    /// Shuts the runtime down: every task still pending is dropped (its destructors run and
+    /// its sockets close) and every worker thread is joined. Dropping the runtime does the same.
+    pub fn shutdown(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shared.close();
+        for remote in &self.shared.workers[1..] {
+            remote.wake_reactor();
+        }
+        for thread in self.threads.drain(..) {
+            // A worker thread only panics if the scheduler itself is broken; the panic was
+            // reported, and the rest of the shutdown still has to run.
+            let _ = thread.join();
+        }
+        let home = std::mem::replace(
+            &mut *self.home.lock(),
+            Home {
+                local: None,
+                thread: None,
+            },
+        );
+        if let Some(local) = home.local {
+            if home.thread.is_none_or(|t| t == thread::current().id()) {
+                let mut worker = Worker::enter(local);
+                worker.shutdown();
+                worker.drop_send_tasks();
+            } else {
+                // Worker 0's pinned tasks may only be dropped on its home thread; from here
+                // they can only be leaked.
+                local.leak_pinned();
+                let _enter = context::enter_handle(self.shared.clone());
+                scheduler::drop_send_tasks(&self.shared, || local.pop());
+            }
+        }
+        for remote in self.shared.workers.iter() {
+            remote.reactor.shutdown();
+            remote.timers.shutdown();
+        }
+    }
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("workers", &self.workers())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Puts worker 0's queues back when `block_on` returns or unwinds.
+struct HomeGuard<'a> {
+    worker: Option<Worker>,
+    home: &'a Mutex<Home>,
+}
+
+impl Drop for HomeGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(worker) = self.worker.take() {
+            self.home.lock().local = Some(worker.into_local());
+        }
+    }
+}
+
+struct ThreadWaker(thread::Thread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}

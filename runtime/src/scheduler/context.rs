@@ -1,0 +1,172 @@
+//! What the current thread is to the runtime: a worker (with its local queues), a thread inside
+//! `block_on` that is no worker, or nothing.
+//!
+//! Spawning, scheduling and timers look here to find the worker they run on: that is how a
+//! task woken on a loop lands in that loop's queue without any shared state.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crossbeam_deque::Worker;
+
+use super::Shared;
+use crate::task::Runnable;
+use crate::time::Timers;
+
+/// A worker's queues, reachable from the tasks it runs.
+pub(crate) struct Local {
+    shared: Arc<Shared>,
+    index: usize,
+    /// `Send` tasks, FIFO.
+    run_queue: Worker<Runnable>,
+    /// Tasks pinned to this worker.
+    pinned: RefCell<VecDeque<Runnable>>,
+}
+
+impl Local {
+    pub(crate) fn new(shared: Arc<Shared>, index: usize) -> Local {
+        Local {
+            shared,
+            index,
+            run_queue: Worker::new_fifo(),
+            pinned: RefCell::new(VecDeque::new()),
+        }
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+
+    pub(crate) fn push(&self, runnable: Runnable) {
+        self.run_queue.push(runnable);
+    }
+
+    pub(crate) fn push_pinned(&self, runnable: Runnable) {
+        self.pinned.borrow_mut().push_back(runnable);
+    }
+
+    pub(crate) fn pop(&self) -> Option<Runnable> {
+        self.run_queue.pop()
+    }
+
+    pub(crate) fn pop_pinned(&self) -> Option<Runnable> {
+        self.pinned.borrow_mut().pop_front()
+    }
+
+    pub(crate) fn run_queue(&self) -> &Worker<Runnable> {
+        &self.run_queue
+    }
+
+    /// Forgets the pinned tasks without dropping them, for when they cannot be dropped on
+    /// their own thread.
+    pub(crate) fn leak_pinned(&self) {
+        for runnable in self.pinned.borrow_mut().drain(..) {
+            std::mem::forget(runnable);
+        }
+    }
+
+    pub(crate) fn has_local_work(&self) -> bool {
+        !self.run_queue.is_empty() || !self.pinned.borrow().is_empty()
+    }
+}
+
+enum Current {
+    Worker(Rc<Local>),
+    /// Inside `block_on` on a thread that is no worker: spawns go to the injector.
+    Handle(Arc<Shared>),
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Current>> = const { RefCell::new(None) };
+}
+
+/// Restores what the thread was before when dropped.
+pub(crate) struct EnterGuard {
+    previous: Option<Current>,
+    _reactor: net::EnterGuard,
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        let _ = CURRENT.try_with(|c| *c.borrow_mut() = previous);
+    }
+}
+
+/// Makes this thread worker `local` until the guard drops.
+pub(crate) fn enter_worker(local: Rc<Local>) -> EnterGuard {
+    let reactor = net::enter(&local.shared.workers[local.index].reactor);
+    enter(Current::Worker(local), reactor)
+}
+
+/// Makes this thread a non-worker member of the runtime until the guard drops. Its sockets
+/// register with the first worker's loop.
+pub(crate) fn enter_handle(shared: Arc<Shared>) -> EnterGuard {
+    let reactor = net::enter(&shared.workers[0].reactor);
+    enter(Current::Handle(shared), reactor)
+}
+
+fn enter(current: Current, reactor: net::EnterGuard) -> EnterGuard {
+    let previous = CURRENT.with(|c| c.replace(Some(current)));
+    EnterGuard {
+        previous,
+        _reactor: reactor,
+    }
+}
+
+/// Whether this thread is inside some runtime.
+pub(crate) fn is_inside() -> bool {
+    CURRENT.try_with(|c| c.borrow().is_some()).unwrap_or(false)
+}
+
+/// Runs `f` with this thread's worker, or `None` if it is no worker (or is shutting down).
+pub(crate) fn with_local<R>(f: impl FnOnce(Option<&Local>) -> R) -> R {
+    let mut f = Some(f);
+    let worker = CURRENT.try_with(|c| match &*c.borrow() {
+        Some(Current::Worker(local)) => Some((f.take().unwrap())(Some(local))),
+        _ => None,
+    });
+    match (worker, f) {
+        (Ok(Some(r)), _) => r,
+        (_, Some(f)) => f(None),
+        (_, None) => unreachable!("`f` ran but returned nothing"),
+    }
+}
+
+/// The runtime this thread is inside and, if it is a worker, which one.
+///
+/// # Panics
+///
+/// Outside a runtime, naming `what` the caller tried to do.
+pub(crate) fn current(what: &str) -> (Arc<Shared>, Option<usize>) {
+    let found = CURRENT
+        .try_with(|c| match &*c.borrow() {
+            Some(Current::Worker(local)) => Some((local.shared.clone(), Some(local.index))),
+            Some(Current::Handle(shared)) => Some((shared.clone(), None)),
+            None => None,
+        })
+        .ok()
+        .flatten();
+    found.unwrap_or_else(|| {
+        panic!(
+            "{what} must be called from inside the runtime (within `Runtime::block_on` or a \
+             task it runs), but this thread is not running one"
+        )
+    })
+}
+
+/// The timers of this thread's worker (the first worker's, on a thread that is no worker).
+///
+/// # Panics
+///
+/// Outside a runtime, naming `what` the caller tried to do.
+pub(crate) fn timers(what: &str) -> Arc<Timers> {
+    let (shared, worker) = current(what);
+    shared.workers[worker.unwrap_or(0)].timers.clone()
+}

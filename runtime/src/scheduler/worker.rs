@@ -1,0 +1,267 @@
+//! The event loop of one worker.
+//!
+//! Each pass of the loop:
+//! 1. runs up to [`EVENT_INTERVAL`] ready tasks, alternating between the pinned queue and the
+//!    run queue, and every [`GLOBAL_INTERVAL`] tasks looking first at the inbox and the
+//!    injector so that work from other threads is never starved by local work;
+//! 2. after that many tasks, turns the reactor without waiting and fires due timers, so I/O is
+//!    never starved by a long run queue either;
+//! 3. out of work, parks: waits in `epoll_wait` until I/O, a wake from another thread
+//!    (`mio::Waker`) or the next timer deadline. Parking in the reactor is what makes the loop
+//!    an event loop; an idle worker makes no system calls at all.
+//!
+//! `block_on` runs the same loop with the caller's future beside it, polled whenever it is
+//! woken.
+
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
+
+use crossbeam_deque::Steal;
+
+use super::context::{self, EnterGuard, Local};
+use super::{Remote, Shared};
+use crate::task::Runnable;
+
+/// Tasks run between two looks at the reactor and the timers.
+const EVENT_INTERVAL: u32 = 61;
+/// Tasks run between two looks at the inbox and the injector.
+const GLOBAL_INTERVAL: u32 = 31;
+
+pub(crate) struct Worker {
+    local: Rc<Local>,
+    shared: Arc<Shared>,
+    index: usize,
+    tick: u32,
+    /// Swapped with the inbox so draining it allocates nothing.
+    spare_inbox: Vec<Runnable>,
+    _enter: EnterGuard,
+}
+
+impl Worker {
+    /// Makes this thread the worker `local` describes, until `into_local`.
+    pub(crate) fn enter(local: Local) -> Worker {
+        let local = Rc::new(local);
+        Worker {
+            shared: local.shared().clone(),
+            index: local.index(),
+            _enter: context::enter_worker(local.clone()),
+            local,
+            tick: 0,
+            spare_inbox: Vec::new(),
+        }
+    }
+
+    /// Stops being the worker on this thread and hands its queues back.
+    pub(crate) fn into_local(self) -> Local {
+        let Worker { local, _enter, .. } = self;
+        drop(_enter);
+        Rc::into_inner(local).expect("the worker's queues are referenced only by the worker")
+    }
+
+    fn remote(&self) -> &Remote {
+        &self.shared.workers[self.index]
+    }
+
+    /// Runs the loop until `future` completes.
+    pub(crate) fn block_on<F: Future>(&mut self, future: F) -> F::Output {
+        let main = Arc::new(MainWaker {
+            woken: AtomicBool::new(true),
+            shared: self.shared.clone(),
+            worker: self.index,
+        });
+        let waker = Waker::from(main.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut future = pin!(future);
+        loop {
+            if main.woken.swap(false, Ordering::SeqCst) {
+                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                    return output;
+                }
+            }
+            self.step(Some(&main.woken));
+        }
+    }
+
+    /// Runs the loop until the runtime closes.
+    pub(crate) fn run(&mut self) {
+        while !self.shared.is_closing() {
+            self.step(None);
+        }
+    }
+
+    /// One pass: a batch of tasks, then I/O and timers, sleeping if there was nothing to run.
+    /// Returns early when `main` (the `block_on` future) is woken.
+    fn step(&mut self, main: Option<&AtomicBool>) {
+        for _ in 0..EVENT_INTERVAL {
+            if main.is_some_and(|m| m.load(Ordering::SeqCst)) {
+                return;
+            }
+            match self.next_task() {
+                Some(runnable) => self.run_task(runnable),
+                None => return self.park(main),
+            }
+        }
+        self.poll_io(Some(Duration::ZERO));
+    }
+
+    fn next_task(&mut self) -> Option<Runnable> {
+        self.tick = self.tick.wrapping_add(1);
+        if self.tick % GLOBAL_INTERVAL == 0 {
+            if let Some(runnable) = self.pop_remote() {
+                return Some(runnable);
+            }
+        }
+        let local = if self.tick % 2 == 0 {
+            self.local.pop_pinned().or_else(|| self.local.pop())
+        } else {
+            self.local.pop().or_else(|| self.local.pop_pinned())
+        };
+        local.or_else(|| self.pop_remote())
+    }
+
+    /// Work handed over by other threads: pinned tasks from the inbox, then a batch from the
+    /// injector.
+    fn pop_remote(&mut self) -> Option<Runnable> {
+        self.drain_inbox();
+        if let Some(runnable) = self.local.pop_pinned() {
+            return Some(runnable);
+        }
+        loop {
+            match self
+                .shared
+                .injector
+                .steal_batch_and_pop(self.local.run_queue())
+            {
+                Steal::Success(runnable) => return Some(runnable),
+                Steal::Empty => return None,
+                Steal::Retry => continue,
+            }
+        }
+    }
+
+    fn drain_inbox(&mut self) {
+        std::mem::swap(
+            &mut *self.shared.workers[self.index].inbox.lock(),
+            &mut self.spare_inbox,
+        );
+        for runnable in self.spare_inbox.drain(..) {
+            self.local.push_pinned(runnable);
+        }
+    }
+
+    fn run_task(&self, runnable: Runnable) {
+        if runnable.metadata().is_aborted() || self.shared.is_closing() {
+            // Dropping the runnable drops the future here, on the task's own loop.
+            drop(runnable);
+            return;
+        }
+        // The harness catches the task's panics; what can still unwind is a panicking waker of
+        // the task's awaiter, which must not take the loop down. The panic hook reported it.
+        let _ = catch_unwind(AssertUnwindSafe(|| runnable.run()));
+    }
+
+    fn has_work(&self) -> bool {
+        self.local.has_local_work()
+            || !self.remote().inbox.lock().is_empty()
+            || !self.shared.injector.is_empty()
+    }
+
+    /// Sleeps in the reactor until I/O, a wake or the next timer, unless work arrived in the
+    /// meantime (see `park` for why the second look is needed).
+    fn park(&mut self, main: Option<&AtomicBool>) {
+        self.remote().park.prepare();
+        let busy = self.has_work()
+            || main.is_some_and(|m| m.load(Ordering::SeqCst))
+            || self.shared.is_closing();
+        let timeout = if busy {
+            Some(Duration::ZERO)
+        } else {
+            self.remote().timers.park_timeout(Instant::now())
+        };
+        self.poll_io(timeout);
+        self.remote().park.finish();
+    }
+
+    fn poll_io(&mut self, timeout: Option<Duration>) {
+        let remote = self.remote();
+        if let Err(e) = remote.reactor.turn(timeout) {
+            // epoll_wait fails only on a broken epoll instance; nothing on this loop could
+            // make progress again.
+            panic!("the event loop's epoll_wait failed: {e}");
+        }
+        remote.timers.fire(Instant::now());
+        self.drain_inbox();
+    }
+
+    /// Drops the tasks pinned to this worker and whatever its queues hold. Called on the
+    /// worker's own thread once the runtime is closing, so pinned futures are dropped where
+    /// they live.
+    pub(crate) fn shutdown(&mut self) {
+        let shard = self.shared.registry.local_shard(self.index);
+        loop {
+            self.shared.registry.wake_all([shard]);
+            self.drain_inbox();
+            let mut dropped = 0;
+            while let Some(runnable) = self.local.pop_pinned().or_else(|| self.local.pop()) {
+                drop(runnable);
+                dropped += 1;
+            }
+            // A pinned task that could not be reached (none should exist) is left rather than
+            // spinning forever.
+            if self.shared.registry.shard_len(shard) == 0 || dropped == 0 {
+                break;
+            }
+        }
+    }
+
+    /// Drops every remaining `Send` task, wherever it is queued. Called once every worker
+    /// thread has stopped.
+    pub(crate) fn drop_send_tasks(&mut self) {
+        drop_send_tasks(&self.shared, || self.local.pop());
+    }
+}
+
+/// Wakes every live `Send` task and drops it from whichever queue it lands in, until none is
+/// left. `pop_local` empties the current thread's own run queue, if it has one.
+pub(crate) fn drop_send_tasks(shared: &Shared, mut pop_local: impl FnMut() -> Option<Runnable>) {
+    loop {
+        let live = shared.registry.wake_all(shared.registry.send_shards());
+        if live == 0 {
+            return;
+        }
+        let mut dropped = 0;
+        while let Some(runnable) = pop_local().or_else(|| shared.injector.steal().success()) {
+            drop(runnable);
+            dropped += 1;
+        }
+        if dropped == 0 {
+            // A task being woken on a thread outside the runtime right now reaches the
+            // injector in a moment.
+            std::thread::yield_now();
+        }
+    }
+}
+
+/// Wakes the `block_on` future: sets its flag and wakes the worker if it sleeps.
+struct MainWaker {
+    woken: AtomicBool,
+    shared: Arc<Shared>,
+    worker: usize,
+}
+
+impl Wake for MainWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::SeqCst);
+        self.shared.unpark(self.worker);
+    }
+}

@@ -1,0 +1,205 @@
+//! The handle to a spawned task's output.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
+
+use super::Meta;
+
+/// An owned permission to await a spawned task's output, returned by [`spawn`](crate::spawn)
+/// and [`spawn_local`](crate::spawn_local).
+///
+/// Awaiting it gives `Ok(output)`, or a [`JoinError`] if the task panicked or was aborted.
+/// Dropping it detaches the task, which goes on running; [`abort`](JoinHandle::abort) cancels it.
+///
+/// ```
+/// # runtime::Runtime::new()?.block_on(async {
+/// let handle = runtime::spawn(async { 6 * 7 });
+/// assert_eq!(handle.await.unwrap(), 42);
+/// # });
+/// # std::io::Result::Ok(())
+/// ```
+pub struct JoinHandle<T> {
+    task: Option<async_task::FallibleTask<Result<T, JoinError>, Meta>>,
+    /// The task's metadata, which `FallibleTask` does not expose.
+    meta: MetaRef,
+    /// Wakes the task so that it sees an abort even while it waits for something else.
+    waker: Waker,
+}
+
+/// A pointer to the `Meta` in a task's header.
+struct MetaRef(NonNull<Meta>);
+
+// SAFETY: `Meta` is `Sync` (atomics only), so sharing a pointer to it between threads is
+// sound; the pointer is only dereferenced while the handle keeps the task allocated.
+unsafe impl Send for MetaRef {}
+// SAFETY: as for `Send`: only `&Meta` is ever made from it.
+unsafe impl Sync for MetaRef {}
+
+impl<T> JoinHandle<T> {
+    pub(crate) fn new(task: async_task::Task<Result<T, JoinError>, Meta>, waker: Waker) -> Self {
+        JoinHandle {
+            meta: MetaRef(NonNull::from(task.metadata())),
+            task: Some(task.fallible()),
+            waker,
+        }
+    }
+
+    /// Cancels the task: its future is dropped on the loop that runs it, at its next
+    /// scheduling (at once if it is waiting), and awaiting the handle then gives a
+    /// [`JoinError`] for which [`is_cancelled`](JoinError::is_cancelled) is true. A task that has
+    /// already finished keeps its output.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// let handle = runtime::spawn(std::future::pending::<()>());
+    /// handle.abort();
+    /// assert!(handle.await.unwrap_err().is_cancelled());
+    /// # });
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn abort(&self) {
+        if self.task.is_some() {
+            // SAFETY: the metadata lives in the task's header, which stays allocated while
+            // `self.task` holds a reference to the task.
+            unsafe { self.meta.0.as_ref() }.abort();
+            self.waker.wake_by_ref();
+        }
+    }
+
+    /// Whether the task has finished: completed, panicked or been cancelled.
+    pub fn is_finished(&self) -> bool {
+        self.task.as_ref().is_none_or(|t| t.is_finished())
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let task = self
+            .task
+            .as_mut()
+            .expect("`JoinHandle` polled after it completed");
+        let output = match Pin::new(task).poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(output) => output,
+        };
+        self.task = None;
+        // `None`: the future was dropped before it finished.
+        Poll::Ready(output.unwrap_or_else(|| Err(JoinError::cancelled())))
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.detach();
+        }
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+/// Why a task produced no output: it was cancelled, or it panicked.
+pub struct JoinError {
+    repr: Repr,
+}
+
+enum Repr {
+    Cancelled,
+    Panic(Box<dyn Any + Send + 'static>),
+}
+
+impl JoinError {
+    pub(crate) fn cancelled() -> JoinError {
+        JoinError {
+            repr: Repr::Cancelled,
+        }
+    }
+
+    pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        JoinError {
+            repr: Repr::Panic(payload),
+        }
+    }
+
+    /// Whether the task was cancelled (aborted, or dropped when the runtime shut down).
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// Whether the task panicked.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// let err = runtime::spawn(async { panic!("boom") }).await.unwrap_err();
+    /// assert!(err.is_panic());
+    /// assert_eq!(err.into_panic().downcast_ref::<&str>(), Some(&"boom"));
+    /// # });
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// The panic's payload, to inspect or to resume unwinding with
+    /// `std::panic::resume_unwind`.
+    ///
+    /// # Panics
+    ///
+    /// If the task was cancelled rather than panicking.
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        match self.repr {
+            Repr::Panic(payload) => payload,
+            Repr::Cancelled => panic!("`JoinError::into_panic` called on a cancelled task"),
+        }
+    }
+
+    fn panic_message(&self) -> Option<&str> {
+        match &self.repr {
+            Repr::Panic(p) => p
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| p.downcast_ref::<String>().map(String::as_str)),
+            Repr::Cancelled => None,
+        }
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.repr, self.panic_message()) {
+            (Repr::Cancelled, _) => f.write_str("task was cancelled"),
+            (Repr::Panic(_), Some(msg)) => write!(f, "task panicked with message {msg:?}"),
+            (Repr::Panic(_), None) => f.write_str("task panicked"),
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.repr, self.panic_message()) {
+            (Repr::Cancelled, _) => f.write_str("JoinError::Cancelled"),
+            (Repr::Panic(_), Some(msg)) => write!(f, "JoinError::Panic({msg:?})"),
+            (Repr::Panic(_), None) => f.write_str("JoinError::Panic(..)"),
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+impl From<JoinError> for std::io::Error {
+    fn from(e: JoinError) -> std::io::Error {
+        std::io::Error::other(e.to_string())
+    }
+}

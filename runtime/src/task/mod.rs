@@ -1,0 +1,119 @@
+//! Tasks: a future, its scheduling state and its output, in one allocation.
+//!
+//! The task cell is `async-task`'s, made for exactly this: one allocation holding the state
+//! word, the future (later its output), the schedule function and the awaiter's waker, with a
+//! reference count over the `Runnable` (the permission to poll, held by whichever queue the task
+//! sits in), the wakers and the `Task` handle. This module adds what a runtime needs around it:
+//!
+//! - [`Harness`](harness::Harness) wraps each future: a panic becomes a [`JoinError`] instead of
+//!   unwinding into the loop, and dropping the future takes the task out of the registry.
+//! - [`Registry`](registry::Registry) holds a waker of every live task, so shutdown can reach
+//!   tasks that sit in no queue.
+//! - [`Meta`] rides in the task's header: the abort flag. An abort sets it and wakes the task;
+//!   the loop that pops the task drops it unpolled, on its own thread (a pinned task's future
+//!   must never be dropped elsewhere).
+//!
+//! A `Send` task's schedule function sends it to the run queue of the worker that wakes it (or
+//! the injector, from outside); a pinned task's always sends it home (see `scheduler`).
+
+mod harness;
+mod join;
+mod registry;
+mod yield_now;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+pub use join::{JoinError, JoinHandle};
+pub(crate) use registry::Registry;
+pub use yield_now::yield_now;
+
+use crate::scheduler::Shared;
+use harness::Harness;
+
+/// A task ready to be polled, as the queues hold it.
+pub(crate) type Runnable = async_task::Runnable<Meta>;
+
+/// Per-task data kept in the task's header.
+#[derive(Debug, Default)]
+pub(crate) struct Meta {
+    aborted: AtomicBool,
+}
+
+impl Meta {
+    fn abort(&self) {
+        // Release: pairs with the loop's acquire, which then drops the future unpolled.
+        self.aborted.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn is_aborted(&self) -> bool {
+        self.aborted.load(Ordering::Acquire)
+    }
+}
+
+/// Creates a stealable task, spawned from `worker` (`None`: from outside the runtime), and
+/// schedules it.
+pub(crate) fn spawn<F>(
+    shared: &Arc<Shared>,
+    worker: Option<usize>,
+    future: F,
+) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let schedule = {
+        let shared = shared.clone();
+        move |runnable| shared.schedule(runnable)
+    };
+    let shard = shared.registry.send_shard(worker);
+    let (runnable, task) = shared.registry.insert(shard, |slot| {
+        let future = Harness::new(future, shared.clone(), slot);
+        async_task::Builder::new()
+            .metadata(Meta::default())
+            .spawn(move |_| future, schedule)
+    });
+    start(shared, runnable, task)
+}
+
+/// Creates a task pinned to `worker`, which must be the worker running on this thread, and
+/// schedules it there.
+pub(crate) fn spawn_local<F>(
+    shared: &Arc<Shared>,
+    worker: usize,
+    future: F,
+) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let schedule = {
+        let shared = shared.clone();
+        move |runnable| shared.schedule_local(worker, runnable)
+    };
+    let shard = shared.registry.local_shard(worker);
+    let (runnable, task) = shared.registry.insert(shard, |slot| {
+        let future = Harness::new(future, shared.clone(), slot);
+        async_task::Builder::new()
+            .metadata(Meta::default())
+            .spawn_local(move |_| future, schedule)
+    });
+    start(shared, runnable, task)
+}
+
+fn start<T>(
+    shared: &Shared,
+    runnable: Runnable,
+    task: async_task::Task<Result<T, JoinError>, Meta>,
+) -> JoinHandle<T> {
+    let handle = JoinHandle::new(task, runnable.waker());
+    if shared.is_closing() {
+        // Too late to run: dropping the runnable drops the future here, and the handle
+        // reports the task cancelled.
+        drop(runnable);
+    } else {
+        runnable.schedule();
+    }
+    handle
+}

@@ -1,0 +1,124 @@
+//! `sleep` and `sleep_until`: a future that completes at a deadline.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use super::timers::Timers;
+use super::wheel::Key;
+use crate::scheduler::context;
+
+/// Waits until `duration` has passed.
+///
+/// The timer goes on the wheel of the loop that first polls it and is cancelled, its entry
+/// freed, when the future is dropped. Resolution is a millisecond; it never completes early.
+///
+/// ```
+/// # runtime::Runtime::new()?.block_on(async {
+/// use std::time::{Duration, Instant};
+///
+/// let start = Instant::now();
+/// runtime::time::sleep(Duration::from_millis(20)).await;
+/// assert!(start.elapsed() >= Duration::from_millis(20));
+/// # });
+/// # std::io::Result::Ok(())
+/// ```
+///
+/// # Panics
+///
+/// When polled outside the runtime.
+pub fn sleep(duration: Duration) -> Sleep {
+    // A deadline past what `Instant` can hold is as good as never.
+    let deadline = Instant::now()
+        .checked_add(duration)
+        .unwrap_or_else(far_future);
+    sleep_until(deadline)
+}
+
+/// Waits until `deadline`.
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep {
+        deadline,
+        entry: None,
+    }
+}
+
+/// About 30 years from now: later than any deadline anyone waits for, early enough to add to.
+pub(crate) fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(86_400 * 365 * 30)
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct Sleep {
+    deadline: Instant,
+    /// The wheel holding this sleep's timer, once it has been polled.
+    entry: Option<(Arc<Timers>, Key)>,
+}
+
+impl Sleep {
+    /// When the sleep completes.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Whether the deadline has passed.
+    pub fn is_elapsed(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+
+    /// Moves the deadline, cancelling the timer set for the old one.
+    pub fn reset(&mut self, deadline: Instant) {
+        self.cancel();
+        self.deadline = deadline;
+    }
+
+    fn cancel(&mut self) {
+        if let Some((timers, key)) = self.entry.take() {
+            timers.cancel(key);
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if let Some((timers, key)) = &self.entry {
+            let ready = timers.poll(*key, cx.waker());
+            if ready.is_ready() {
+                // Fired and removed from the wheel already: nothing is left to cancel.
+                self.entry = None;
+            }
+            return ready;
+        }
+        if Instant::now() >= self.deadline {
+            return Poll::Ready(());
+        }
+        let timers = context::timers("`runtime::time::sleep`");
+        match timers.register(self.deadline, cx.waker()) {
+            Some(key) => {
+                self.entry = Some((timers, key));
+                Poll::Pending
+            }
+            None => Poll::Ready(()),
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+impl std::fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .field("registered", &self.entry.is_some())
+            .finish()
+    }
+}

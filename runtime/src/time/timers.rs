@@ -1,0 +1,135 @@
+//! One worker's timers: a timing wheel behind a lock, in milliseconds since the worker started.
+//!
+//! The owning loop fires due timers after each reactor turn and sleeps in `epoll_wait` no longer
+//! than the next expiration. Any thread may add or cancel a timer (a task can be polled, or its
+//! `Sleep` dropped, away from the loop whose wheel holds it), so the wheel sits behind a mutex
+//! that its owner takes briefly and others rarely. A timer added by another thread earlier than
+//! the owner's current sleep wakes the owner so it can shorten that sleep.
+//!
+//! Deadlines round up to the next millisecond and the clock rounds down, so a timer never fires
+//! before its deadline.
+
+use std::task::{Poll, Waker};
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+use super::wheel::{Key, Wheel};
+
+pub(crate) struct Timers {
+    state: Mutex<State>,
+    origin: Instant,
+    reactor: net::Reactor,
+}
+
+struct State {
+    wheel: Wheel<Option<Waker>>,
+    /// The tick the owner sleeps until (`u64::MAX`: no timer), or `None` while it runs.
+    parked_until: Option<u64>,
+    shutdown: bool,
+}
+
+impl Timers {
+    pub(crate) fn new(reactor: net::Reactor) -> Timers {
+        Timers {
+            state: Mutex::new(State {
+                wheel: Wheel::new(),
+                parked_until: None,
+                shutdown: false,
+            }),
+            origin: Instant::now(),
+            reactor,
+        }
+    }
+
+    fn tick_floor(&self, t: Instant) -> u64 {
+        let ms = t.saturating_duration_since(self.origin).as_millis();
+        u64::try_from(ms).unwrap_or(u64::MAX)
+    }
+
+    fn tick_ceil(&self, t: Instant) -> u64 {
+        let since = t.saturating_duration_since(self.origin);
+        let ms = since.as_millis() + u128::from(since.subsec_nanos() % 1_000_000 != 0);
+        u64::try_from(ms).unwrap_or(u64::MAX)
+    }
+
+    /// Adds a timer for `deadline` that wakes `waker`; `None` if it is due already.
+    pub(crate) fn register(&self, deadline: Instant, waker: &Waker) -> Option<Key> {
+        let tick = self.tick_ceil(deadline);
+        let mut state = self.state.lock();
+        assert!(!state.shutdown, "{SHUT_DOWN}");
+        let key = state.wheel.insert(tick, Some(waker.clone())).ok()?;
+        let wake_owner = state.parked_until.is_some_and(|until| tick < until);
+        drop(state);
+        if wake_owner {
+            // The owner sleeps past this deadline; it recomputes its timeout when woken.
+            let _ = self.reactor.wake();
+        }
+        Some(key)
+    }
+
+    /// `Ready` once the timer has fired (and forgets it); else makes sure `waker` is the one
+    /// it wakes.
+    pub(crate) fn poll(&self, key: Key, waker: &Waker) -> Poll<()> {
+        let mut state = self.state.lock();
+        assert!(!state.shutdown, "{SHUT_DOWN}");
+        if state.wheel.is_fired(key) {
+            state.wheel.remove(key);
+            return Poll::Ready(());
+        }
+        let slot = state
+            .wheel
+            .get_mut(key)
+            .expect("a timer's key stays valid until it is cancelled");
+        if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            let old = slot.replace(waker.clone());
+            drop(state);
+            drop(old);
+        }
+        Poll::Pending
+    }
+
+    /// Removes a timer, fired or not, freeing its entry at once.
+    pub(crate) fn cancel(&self, key: Key) {
+        let removed = self.state.lock().wheel.remove(key);
+        // A waker may run arbitrary code when dropped; not under the lock.
+        drop(removed);
+    }
+
+    /// How long the owner may sleep from `now`: until the next expiration, or without limit.
+    /// Records the answer so that other threads know when to wake the owner.
+    pub(crate) fn park_timeout(&self, now: Instant) -> Option<Duration> {
+        let mut state = self.state.lock();
+        let next = state.wheel.next_expiration();
+        state.parked_until = Some(next.unwrap_or(u64::MAX));
+        let at = self.origin.checked_add(Duration::from_millis(next?))?;
+        Some(at.saturating_duration_since(now))
+    }
+
+    /// Fires every timer due at `now`; the owner calls it after each reactor turn.
+    pub(crate) fn fire(&self, now: Instant) {
+        let tick = self.tick_floor(now);
+        let mut wakers = Vec::new();
+        let mut state = self.state.lock();
+        state.parked_until = None;
+        state
+            .wheel
+            .advance(tick, |_, waker| wakers.extend(waker.take()));
+        drop(state);
+        wakers.into_iter().for_each(Waker::wake);
+    }
+
+    /// Fires every timer, for good: their tasks are woken and find the runtime gone.
+    pub(crate) fn shutdown(&self) {
+        let mut wakers = Vec::new();
+        let mut state = self.state.lock();
+        state.shutdown = true;
+        state
+            .wheel
+            .advance(u64::MAX, |_, waker| wakers.extend(waker.take()));
+        drop(state);
+        wakers.into_iter().for_each(Waker::wake);
+    }
+}
+
+const SHUT_DOWN: &str = "a timer was used after the runtime that owns it shut down";

@@ -1,0 +1,5 @@
+#[runtime::test]
+#[test]
+async fn runs_once() {}
+
+fn main() {}

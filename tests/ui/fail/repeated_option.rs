@@ -1,0 +1,2 @@
+#[runtime::main(workers = 2, workers = 4)]
+async fn main() {}

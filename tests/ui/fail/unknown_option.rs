@@ -1,0 +1,2 @@
+#[runtime::main(flavor = "current_thread")]
+async fn main() {}

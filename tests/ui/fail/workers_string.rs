@@ -1,0 +1,2 @@
+#[runtime::main(workers = "two")]
+async fn main() {}
