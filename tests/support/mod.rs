@@ -1,0 +1,96 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)] // each test file uses its own subset
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A runtime with `workers` workers, unpinned (tests run side by side).
+pub fn rt(workers: usize) -> runtime::Runtime {
+    runtime::Builder::new()
+        .workers(workers)
+        .pin_workers(false)
+        .build()
+        .expect("runtime builds")
+}
+
+/// Runs the same test body on a 1-worker and a 2-worker runtime.
+#[macro_export]
+macro_rules! rt_test {
+    ($(#[$attr:meta])* async fn $name:ident() $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            $(#[$attr])*
+            #[test]
+            fn one_worker() {
+                $crate::support::rt(1).block_on(async $body)
+            }
+
+            $(#[$attr])*
+            #[test]
+            fn two_workers() {
+                $crate::support::rt(2).block_on(async $body)
+            }
+        }
+    };
+}
+
+/// Fails the test instead of hanging when `future` takes longer than `limit`.
+pub async fn bounded<F: std::future::Future>(limit: Duration, future: F) -> F::Output {
+    runtime::time::timeout(limit, future)
+        .await
+        .expect("the test took too long")
+}
+
+/// Raises this process's soft limit on open files to its hard limit.
+pub fn raise_nofile_limit() -> u64 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `lim` is a valid, writable rlimit for the duration of the calls.
+    unsafe {
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim), 0);
+        lim.rlim_cur = lim.rlim_max;
+        assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &lim), 0);
+    }
+    lim.rlim_cur
+}
+
+/// The number of open file descriptors of this process.
+pub fn fd_count() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd is readable")
+        .count()
+}
+
+/// The number of threads of this process.
+pub fn thread_count() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .expect("/proc/self/task is readable")
+        .count()
+}
+
+/// Counts its own drops, to observe that a future was dropped.
+#[derive(Clone, Default)]
+pub struct DropCounter(Arc<AtomicUsize>);
+
+impl DropCounter {
+    pub fn guard(&self) -> DropGuard {
+        DropGuard(self.0.clone())
+    }
+
+    pub fn dropped(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+pub struct DropGuard(Arc<AtomicUsize>);
+
+impl Drop for DropGuard {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
