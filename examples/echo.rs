@@ -1,19 +1,19 @@
-//! Echo server: writes every byte it reads back to the sender.
+//! Echo server: writes every byte it reads back to the sender. Listens on every loop with
+//! `SO_REUSEPORT` (see `runtime::net::serve`).
 //!
 //! `cargo run --release --example echo -- 127.0.0.1:7000` (workers from `RUNTIME_WORKERS`).
 
 mod support;
 
-use runtime::net::{TcpListener, TcpStream};
+use runtime::net::TcpStream;
 
 #[runtime::main]
 async fn main() -> std::io::Result<()> {
-    let listener = TcpListener::bind(support::listen_addr("127.0.0.1:7000"))?;
-    eprintln!("echo listening on {}", listener.local_addr()?);
-    loop {
-        let stream = support::accept(&listener).await;
-        runtime::spawn(echo(stream));
-    }
+    let server = runtime::net::serve(support::listen_addr("127.0.0.1:7000"), |stream, _| {
+        echo(stream)
+    })?;
+    eprintln!("echo listening on {}", server.local_addr());
+    server.wait().await
 }
 
 async fn echo(mut stream: TcpStream) {

@@ -1,24 +1,24 @@
 //! Minimal HTTP/1.1 keep-alive server, the benchmark workload: answers every complete request
-//! head with "Hello, World!", pipelined requests in order, one write per read.
+//! head with "Hello, World!", pipelined requests in order, one write per read. Listens on
+//! every loop with `SO_REUSEPORT` (see `runtime::net::serve`).
 //!
 //! `cargo run --release --example hello_http -- 127.0.0.1:8080`, then
 //! `curl http://127.0.0.1:8080/`.
 
 mod support;
 
-use runtime::net::{TcpListener, TcpStream};
+use runtime::net::TcpStream;
 
 const RESPONSE: &[u8] =
     b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\nHello, World!";
 
 #[runtime::main]
 async fn main() -> std::io::Result<()> {
-    let listener = TcpListener::bind(support::listen_addr("127.0.0.1:8080"))?;
-    eprintln!("hello_http listening on {}", listener.local_addr()?);
-    loop {
-        let stream = support::accept(&listener).await;
-        runtime::spawn(serve(stream));
-    }
+    let server = runtime::net::serve(support::listen_addr("127.0.0.1:8080"), |stream, _| {
+        serve(stream)
+    })?;
+    eprintln!("hello_http listening on {}", server.local_addr());
+    server.wait().await
 }
 
 async fn serve(mut stream: TcpStream) {

@@ -6,27 +6,30 @@
 
 mod support;
 
-use runtime::net::{OwnedReadHalf, OwnedWriteHalf, TcpListener, TcpStream};
+use std::sync::Arc;
+
+use runtime::net::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
 
 #[runtime::main]
 async fn main() -> std::io::Result<()> {
-    let listener = TcpListener::bind(support::listen_addr("127.0.0.1:9000"))?;
-    let upstream = std::env::args()
+    let upstream: Arc<str> = std::env::args()
         .nth(2)
-        .unwrap_or_else(|| "127.0.0.1:7000".to_owned());
-    eprintln!(
-        "proxy listening on {}, relaying to {upstream}",
-        listener.local_addr()?
-    );
-    loop {
-        let client = support::accept(&listener).await;
-        let upstream = upstream.clone();
-        runtime::spawn(async move {
+        .unwrap_or_else(|| "127.0.0.1:7000".to_owned())
+        .into();
+    let target = upstream.clone();
+    let server = runtime::net::serve(support::listen_addr("127.0.0.1:9000"), move |client, _| {
+        let upstream = target.clone();
+        async move {
             if let Err(e) = relay(client, &upstream).await {
                 eprintln!("relay to {upstream} failed: {e}");
             }
-        });
-    }
+        }
+    })?;
+    eprintln!(
+        "proxy listening on {}, relaying to {upstream}",
+        server.local_addr()
+    );
+    server.wait().await
 }
 
 async fn relay(client: TcpStream, upstream: &str) -> std::io::Result<()> {

@@ -10,6 +10,7 @@
 //! reach it as `runtime::net`, which is where the sockets are meant to be used from.
 
 mod context;
+pub mod coop;
 mod reactor;
 mod tcp;
 mod udp;

@@ -23,6 +23,7 @@ pub struct Builder {
     workers: Option<usize>,
     thread_name: String,
     pin: Option<bool>,
+    stealing: bool,
 }
 
 impl Default for Builder {
@@ -32,13 +33,15 @@ impl Default for Builder {
 }
 
 impl Builder {
-    /// Default settings: one worker (or `RUNTIME_WORKERS` of them), threads named `runtime-N`,
-    /// workers pinned to cores when there is more than one.
+    /// Default settings: one worker per CPU this process may run on (or `RUNTIME_WORKERS` of
+    /// them), threads named `runtime-N`, workers pinned to cores when there is more than one,
+    /// stealing on.
     pub fn new() -> Builder {
         Builder {
             workers: None,
             thread_name: "runtime".to_owned(),
             pin: None,
+            stealing: true,
         }
     }
 
@@ -68,6 +71,13 @@ impl Builder {
         self
     }
 
+    /// Whether idle workers steal tasks from busy ones (on by default). Off, every task stays
+    /// on the worker it was spawned or woken on: the pure thread-per-core model.
+    pub fn stealing(mut self, stealing: bool) -> Builder {
+        self.stealing = stealing;
+        self
+    }
+
     /// Starts the runtime: creates each worker's reactor and spawns the worker threads.
     ///
     /// Fails if `RUNTIME_WORKERS` is set to something other than a positive integer, or if
@@ -75,10 +85,13 @@ impl Builder {
     pub fn build(self) -> io::Result<Runtime> {
         let workers = match self.workers {
             Some(n) => n,
-            None => workers_from_env()?.unwrap_or(1),
+            None => match workers_from_env()? {
+                Some(n) => n,
+                None => std::thread::available_parallelism().map_or(1, usize::from),
+            },
         };
         let pin = self.pin.unwrap_or(workers > 1);
-        Runtime::start(workers, &self.thread_name, pin)
+        Runtime::start(workers, &self.thread_name, pin, self.stealing)
     }
 }
 

@@ -37,8 +37,10 @@
 
 mod affinity;
 mod builder;
+mod loom;
 mod runtime;
 mod scheduler;
+mod serve;
 mod task;
 pub mod time;
 
@@ -47,10 +49,13 @@ use std::future::Future;
 pub use builder::{Builder, WORKERS_ENV};
 pub use macros::{main, test};
 pub use runtime::Runtime;
+pub use scheduler::metrics::{RuntimeMetrics, WorkerMetrics};
 pub use task::{yield_now, JoinError, JoinHandle};
 
-/// Sockets, registered with the event loop of the thread that creates them.
+/// Sockets, registered with the event loop of the thread that creates them, and [`serve`](net::serve)
+/// for listeners sharded across every loop.
 pub mod net {
+    pub use crate::serve::{serve, Server};
     pub use net::{
         ListenOptions, OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener,
         TcpStream, UdpSocket, WriteHalf,
@@ -119,4 +124,45 @@ where
          the `block_on` that owns worker 0), since the task is pinned to that worker's thread",
     );
     task::spawn_local(&shared, worker, future)
+}
+
+/// Runs the future `make` returns on every worker of the current runtime, pinned there; see
+/// [`Runtime::on_each_worker`].
+///
+/// # Panics
+///
+/// Outside the runtime.
+pub fn on_each_worker<F, Fut>(make: F) -> Vec<JoinHandle<Fut::Output>>
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future + 'static,
+    Fut::Output: Send + 'static,
+{
+    let (shared, _) = scheduler::context::current("`runtime::on_each_worker`");
+    task::on_each_worker(&shared, make)
+}
+
+/// The index of the worker running the current task (0 for the thread inside
+/// [`Runtime::block_on`]), or `None` on a thread that is no worker.
+///
+/// ```
+/// # runtime::Runtime::new()?.block_on(async {
+/// assert_eq!(runtime::worker_index(), Some(0));
+/// # });
+/// assert_eq!(runtime::worker_index(), None);
+/// # std::io::Result::Ok(())
+/// ```
+pub fn worker_index() -> Option<usize> {
+    scheduler::context::worker_index()
+}
+
+/// The metrics of the current runtime; see [`Runtime::metrics`].
+///
+/// # Panics
+///
+/// Outside the runtime.
+pub fn metrics() -> RuntimeMetrics {
+    scheduler::context::current("`runtime::metrics`")
+        .0
+        .metrics()
 }

@@ -14,6 +14,7 @@
 
 use std::future::Future;
 use std::pin::pin;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, ThreadId};
@@ -21,6 +22,7 @@ use std::thread::{self, ThreadId};
 use parking_lot::Mutex;
 
 use crate::affinity;
+use crate::scheduler::metrics::RuntimeMetrics;
 use crate::scheduler::{self, context, Local, Shared, Worker};
 use crate::task::{self, JoinHandle};
 
@@ -54,28 +56,44 @@ impl Runtime {
         crate::Builder::new().build()
     }
 
-    pub(crate) fn start(workers: usize, name: &str, pin: bool) -> std::io::Result<Runtime> {
-        let shared = Arc::new(Shared::new(workers)?);
+    pub(crate) fn start(
+        workers: usize,
+        name: &str,
+        pin: bool,
+        stealing: bool,
+    ) -> std::io::Result<Runtime> {
+        let (shared, queues) = Shared::new(workers, stealing)?;
+        let shared = Arc::new(shared);
+        let mut queues = queues.into_iter();
         let cores = if pin { affinity::cores() } else { Vec::new() };
         let mut runtime = Runtime {
             home: Mutex::new(Home {
-                local: Some(Local::new(shared.clone(), 0)),
+                local: Some(Local::new(
+                    shared.clone(),
+                    0,
+                    queues.next().expect("worker 0"),
+                )),
                 thread: None,
             }),
             shared: shared.clone(),
             threads: Vec::with_capacity(workers - 1),
             core: cores.first().copied(),
         };
-        for index in 1..workers {
+        for (index, queue) in (1..workers).zip(queues) {
             let shared = shared.clone();
+            // More workers than cores: the extra ones run unpinned, as their metrics show.
             let core = cores.get(index).copied();
             let thread = thread::Builder::new()
                 .name(format!("{name}-{index}"))
                 .spawn(move || {
                     if let Some(core) = core {
-                        affinity::pin(core);
+                        let pinned = affinity::pin(core);
+                        shared.workers[index]
+                            .counters
+                            .pinned
+                            .store(pinned, Ordering::Relaxed);
                     }
-                    let mut worker = Worker::enter(Local::new(shared, index));
+                    let mut worker = Worker::enter(Local::new(shared, index, queue));
                     worker.run();
                     worker.shutdown();
                 });
@@ -114,7 +132,11 @@ impl Runtime {
             Some(local) => {
                 let _restore = self.core.and_then(|core| {
                     let restore = affinity::Restore::save();
-                    affinity::pin(core);
+                    let pinned = affinity::pin(core);
+                    self.shared.workers[0]
+                        .counters
+                        .pinned
+                        .store(pinned, Ordering::Relaxed);
                     restore
                 });
                 let mut worker = HomeGuard {
@@ -164,6 +186,39 @@ impl Runtime {
         F::Output: Send + 'static,
     {
         task::spawn(&self.shared, None, future)
+    }
+
+    /// Runs the future `make` returns on every worker, each pinned to its worker (so it may
+    /// hold `!Send` values): the thread-per-core style, one task per loop. `make` is called on
+    /// each worker's own thread.
+    ///
+    /// ```
+    /// let runtime = runtime::Builder::new().workers(2).build()?;
+    /// let handles = runtime.on_each_worker(|| async { runtime::worker_index() });
+    /// let mut workers: Vec<_> = runtime.block_on(async {
+    ///     let mut seen = Vec::new();
+    ///     for h in handles {
+    ///         seen.push(h.await.unwrap());
+    ///     }
+    ///     seen
+    /// });
+    /// workers.sort();
+    /// assert_eq!(workers, [Some(0), Some(1)]);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn on_each_worker<F, Fut>(&self, make: F) -> Vec<JoinHandle<Fut::Output>>
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future + 'static,
+        Fut::Output: Send + 'static,
+    {
+        task::on_each_worker(&self.shared, make)
+    }
+
+    /// What each worker has done so far: tasks polled and stolen, parks, reactor turns and
+    /// more. Reading them costs the workers nothing.
+    pub fn metrics(&self) -> RuntimeMetrics {
+        self.shared.metrics()
     }
 
     /// Shuts the runtime down: every task still pending is dropped (its destructors run and

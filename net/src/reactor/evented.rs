@@ -45,12 +45,16 @@ impl<S: mio::event::Source> Evented<S> {
 
     /// Runs `op` once the source is ready in `direction`, and again after each readiness
     /// until it returns something other than `WouldBlock`. `EINTR` is retried, never returned.
+    /// Each completed operation spends one unit of the task's [`coop`](crate::coop) budget.
     pub fn poll_io<R>(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
         mut op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
+        if !crate::coop::has_budget(cx) {
+            return Poll::Pending;
+        }
         loop {
             let event = match self.io.poll_ready(cx, direction) {
                 Poll::Ready(Ok(event)) => event,
@@ -64,7 +68,10 @@ impl<S: mio::event::Source> Evented<S> {
                         self.io.clear_readiness(event);
                         break;
                     }
-                    result => return Poll::Ready(result),
+                    result => {
+                        crate::coop::spend();
+                        return Poll::Ready(result);
+                    }
                 }
             }
         }

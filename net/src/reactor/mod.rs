@@ -6,7 +6,8 @@
 //! A `mio::Waker` lets other threads interrupt that wait, which is how a loop is woken for work
 //! that is not I/O (a task scheduled from another thread, a timer that moved earlier).
 //!
-//! One thread turns a given reactor at a time (the loop that owns it); any thread may register
+//! One thread turns a given reactor at a time: the loop that owns it, or a peer standing in for
+//! a loop stuck in a long task ([`Reactor::try_turn`]). Any thread may register
 //! with it, deregister from it or wake it, since a socket can be dropped, and a task polled, on
 //! any thread. The slot table sits behind a mutex that `turn` takes once per batch of events,
 //! never while it runs wakers.
@@ -119,8 +120,17 @@ impl Reactor {
     ///
     /// [`wake`]: Reactor::wake
     pub fn turn(&self, timeout: Option<Duration>) -> io::Result<TurnStats> {
-        let mut driver = self.inner.driver.lock();
-        let driver = &mut *driver;
+        self.turn_locked(&mut self.inner.driver.lock(), timeout)
+    }
+
+    /// Turns the reactor unless another thread is turning it: how a peer delivers the events
+    /// of a loop stuck in a long task. `None` if the reactor was busy.
+    pub fn try_turn(&self, timeout: Option<Duration>) -> Option<io::Result<TurnStats>> {
+        let mut driver = self.inner.driver.try_lock()?;
+        Some(self.turn_locked(&mut driver, timeout))
+    }
+
+    fn turn_locked(&self, driver: &mut Driver, timeout: Option<Duration>) -> io::Result<TurnStats> {
         match driver.poll.poll(&mut driver.events, timeout) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(TurnStats::default()),

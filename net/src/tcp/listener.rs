@@ -90,10 +90,16 @@ impl ListenOptions {
     /// Binds a listener on the first address `addr` resolves to that works, and registers it
     /// with the current event loop.
     pub fn bind(&self, addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        TcpListener::from_std(self.bind_std(addr)?)
+    }
+
+    /// Binds a listening socket without registering it with any event loop, for handing to
+    /// the loop that will accept on it ([`TcpListener::from_std`] there).
+    pub fn bind_std(&self, addr: impl ToSocketAddrs) -> io::Result<std::net::TcpListener> {
         let mut last = None;
         for addr in addr.to_socket_addrs()? {
             match self.bind_addr(addr) {
-                Ok(listener) => return TcpListener::from_std(listener),
+                Ok(listener) => return Ok(listener),
                 Err(e) => last = Some(e),
             }
         }

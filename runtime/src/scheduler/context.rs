@@ -26,11 +26,11 @@ pub(crate) struct Local {
 }
 
 impl Local {
-    pub(crate) fn new(shared: Arc<Shared>, index: usize) -> Local {
+    pub(crate) fn new(shared: Arc<Shared>, index: usize, run_queue: Worker<Runnable>) -> Local {
         Local {
             shared,
             index,
-            run_queue: Worker::new_fifo(),
+            run_queue,
             pinned: RefCell::new(VecDeque::new()),
         }
     }
@@ -118,6 +118,26 @@ fn enter(current: Current, reactor: net::EnterGuard) -> EnterGuard {
         previous,
         _reactor: reactor,
     }
+}
+
+/// The index of the worker running on this thread, if it is one.
+pub(crate) fn worker_index() -> Option<usize> {
+    CURRENT
+        .try_with(|c| match &*c.borrow() {
+            Some(Current::Worker(local)) => Some(local.index),
+            _ => None,
+        })
+        .ok()
+        .flatten()
+}
+
+/// Counts a connection accepted by `serve` on this thread's worker.
+pub(crate) fn count_accepted() {
+    with_local(|local| {
+        if let Some(local) = local {
+            local.shared.workers[local.index].counters.accepted.add(1);
+        }
+    });
 }
 
 /// Whether this thread is inside some runtime.

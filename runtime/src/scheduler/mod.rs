@@ -2,13 +2,23 @@
 //!
 //! - [`shared`]: what the workers share, and the rules for where a woken task goes.
 //! - [`context`]: which worker (if any) the current thread is.
-//! - [`worker`]: the loop itself.
-//! - [`park`]: the protocol that lets a worker sleep in `epoll_wait` without missing work.
+//! - [`worker`]: the loop itself; [`steal`]: taking work from peers, and turning the reactor
+//!   of a peer stuck in a task.
+//! - [`park`], [`inbox`], [`idle`]: the protocols that let a worker sleep in `epoll_wait`
+//!   without missing work, and keep wake-ups of sleeping workers rare.
+//! - [`metrics`]: per-worker counters.
 
 pub(crate) mod context;
+mod idle;
+mod inbox;
+pub(crate) mod metrics;
 mod park;
 mod shared;
+mod steal;
 mod worker;
+
+#[cfg(all(test, loom))]
+mod loom_tests;
 
 pub(crate) use context::Local;
 pub(crate) use shared::{Remote, Shared};

@@ -14,7 +14,9 @@
 //! not give). NOTIFIED lets every hand-off after the first skip the eventfd write until W runs
 //! again.
 
-use std::sync::atomic::{fence, AtomicU8, Ordering};
+use std::sync::atomic::Ordering;
+
+use crate::loom::{fence, AtomicU8};
 
 const RUNNING: u8 = 0;
 const PARKED: u8 = 1;

@@ -1,5 +1,6 @@
 //! What all workers of one runtime share: each worker's remote face (reactor, timers, inbox,
-//! park state), the injector for tasks from outside, the task registry and the closing flag.
+//! park state, stealer, counters), the injector for tasks from outside, the task registry, who
+//! is searching, and the closing flag.
 //!
 //! Scheduling rules, applied when a task is spawned or woken:
 //! - a `Send` task goes to the run queue of the worker whose thread wakes it, so a task tends
@@ -8,14 +9,18 @@
 //! - a pinned task always goes home: to its worker's local queue when woken there, else to that
 //!   worker's inbox, waking the worker if it sleeps.
 
-use std::sync::atomic::{fence, AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
-use crossbeam_deque::Injector;
-use parking_lot::Mutex;
+use crossbeam_deque::{Injector, Stealer, Worker};
 
 use super::context;
+use super::idle::Idle;
+use super::inbox::Inbox;
+use super::metrics::{RuntimeMetrics, WorkerCounters};
 use super::park::ParkState;
+use crate::loom::fence;
 use crate::task::{Registry, Runnable};
 use crate::time::Timers;
 
@@ -23,6 +28,11 @@ pub(crate) struct Shared {
     pub(crate) workers: Box<[Remote]>,
     pub(crate) injector: Injector<Runnable>,
     pub(crate) registry: Registry,
+    pub(crate) idle: Idle,
+    /// Whether idle workers take tasks from busy ones.
+    pub(crate) stealing: bool,
+    /// The origin of `Remote::last_turn`.
+    pub(crate) epoch: Instant,
     closing: AtomicBool,
 }
 
@@ -31,29 +41,49 @@ pub(crate) struct Remote {
     pub(crate) reactor: net::Reactor,
     pub(crate) timers: Arc<Timers>,
     /// Pinned tasks of this worker woken on other threads.
-    pub(crate) inbox: Mutex<Vec<Runnable>>,
+    pub(crate) inbox: Inbox<Runnable>,
     pub(crate) park: ParkState,
+    pub(crate) stealer: Stealer<Runnable>,
+    pub(crate) counters: WorkerCounters,
+    /// When the worker last turned its reactor, in milliseconds since `Shared::epoch`; a
+    /// running worker whose last turn is old is stuck in a task.
+    pub(crate) last_turn: AtomicU64,
 }
 
 impl Shared {
-    pub(crate) fn new(workers: usize) -> std::io::Result<Shared> {
+    /// The shared state and each worker's run queue, whose stealer the shared state holds.
+    pub(crate) fn new(
+        workers: usize,
+        stealing: bool,
+    ) -> std::io::Result<(Shared, Vec<Worker<Runnable>>)> {
+        let mut queues = Vec::with_capacity(workers);
         let remotes = (0..workers)
             .map(|_| {
+                let queue = Worker::new_fifo();
                 let reactor = net::Reactor::new()?;
-                Ok(Remote {
+                let remote = Remote {
                     timers: Arc::new(Timers::new(reactor.clone())),
                     reactor,
-                    inbox: Mutex::new(Vec::new()),
+                    inbox: Inbox::new(),
                     park: ParkState::new(),
-                })
+                    stealer: queue.stealer(),
+                    counters: WorkerCounters::default(),
+                    last_turn: AtomicU64::new(0),
+                };
+                queues.push(queue);
+                Ok(remote)
             })
             .collect::<std::io::Result<_>>()?;
-        Ok(Shared {
+        let shared = Shared {
             workers: remotes,
             injector: Injector::new(),
             registry: Registry::new(workers),
+            idle: Idle::new(workers),
+            stealing,
+            epoch: Instant::now(),
             closing: AtomicBool::new(false),
-        })
+        };
+        Ok((shared, queues))
     }
 
     /// Schedules a `Send` task.
@@ -81,8 +111,10 @@ impl Shared {
             _ => Some(runnable),
         });
         if let Some(runnable) = rest {
-            self.workers[worker].inbox.lock().push(runnable);
-            self.unpark(worker);
+            let remote = &self.workers[worker];
+            if remote.inbox.push(runnable, &remote.park) {
+                remote.wake_reactor();
+            }
         }
     }
 
@@ -104,12 +136,35 @@ impl Shared {
         }
     }
 
+    /// A worker has more tasks queued than it can start now: wake a parked peer to steal
+    /// some, unless someone is searching already or a wake is in flight (see `idle`).
+    pub(crate) fn notify_work(&self) {
+        if !self.stealing || !self.idle.claim_wake() {
+            return;
+        }
+        match self.workers.iter().position(|w| w.park.is_parked()) {
+            Some(worker) => self.unpark(worker),
+            None => self.idle.release_wake(),
+        }
+    }
+
     pub(crate) fn is_closing(&self) -> bool {
         self.closing.load(Ordering::Acquire)
     }
 
     pub(crate) fn close(&self) {
         self.closing.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn metrics(&self) -> RuntimeMetrics {
+        RuntimeMetrics {
+            workers: self.workers.iter().map(|w| w.counters.snapshot()).collect(),
+        }
+    }
+
+    /// Milliseconds since the runtime started, the clock of `Remote::last_turn`.
+    pub(crate) fn now_ms(&self, now: Instant) -> u64 {
+        u64::try_from(now.saturating_duration_since(self.epoch).as_millis()).unwrap_or(u64::MAX)
     }
 }
 

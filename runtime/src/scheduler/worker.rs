@@ -5,10 +5,13 @@
 //!    run queue, and every [`GLOBAL_INTERVAL`] tasks looking first at the inbox and the
 //!    injector so that work from other threads is never starved by local work;
 //! 2. after that many tasks, turns the reactor without waiting and fires due timers, so I/O is
-//!    never starved by a long run queue either;
-//! 3. out of work, parks: waits in `epoll_wait` until I/O, a wake from another thread
+//!    never starved by a long run queue either; with tasks to spare, wakes a parked peer to
+//!    steal some;
+//! 3. out of local work, steals a batch from a peer (see [`steal`](super::steal));
+//! 4. out of all work, parks: waits in `epoll_wait` until I/O, a wake from another thread
 //!    (`mio::Waker`) or the next timer deadline. Parking in the reactor is what makes the loop
-//!    an event loop; an idle worker makes no system calls at all.
+//!    an event loop; an idle runtime makes no system calls. While a peer runs, the sleep is
+//!    capped so that a peer stuck in a task is noticed and its reactor turned for it.
 //!
 //! `block_on` runs the same loop with the caller's future beside it, polled whenever it is
 //! woken.
@@ -25,6 +28,7 @@ use std::time::{Duration, Instant};
 use crossbeam_deque::Steal;
 
 use super::context::{self, EnterGuard, Local};
+use super::steal::{self, Rng};
 use super::{Remote, Shared};
 use crate::task::Runnable;
 
@@ -38,8 +42,9 @@ pub(crate) struct Worker {
     shared: Arc<Shared>,
     index: usize,
     tick: u32,
+    rng: Rng,
     /// Swapped with the inbox so draining it allocates nothing.
-    spare_inbox: Vec<Runnable>,
+    inbox_batch: Vec<Runnable>,
     _enter: EnterGuard,
 }
 
@@ -50,10 +55,11 @@ impl Worker {
         Worker {
             shared: local.shared().clone(),
             index: local.index(),
+            rng: Rng::new(local.index()),
             _enter: context::enter_worker(local.clone()),
             local,
             tick: 0,
-            spare_inbox: Vec::new(),
+            inbox_batch: Vec::new(),
         }
     }
 
@@ -80,7 +86,7 @@ impl Worker {
         let mut future = pin!(future);
         loop {
             if main.woken.swap(false, Ordering::SeqCst) {
-                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                if let Poll::Ready(output) = net::coop::budget(|| future.as_mut().poll(&mut cx)) {
                     return output;
                 }
             }
@@ -122,7 +128,7 @@ impl Worker {
         } else {
             self.local.pop().or_else(|| self.local.pop_pinned())
         };
-        local.or_else(|| self.pop_remote())
+        local.or_else(|| self.pop_remote()).or_else(|| self.steal())
     }
 
     /// Work handed over by other threads: pinned tasks from the inbox, then a batch from the
@@ -138,19 +144,50 @@ impl Worker {
                 .injector
                 .steal_batch_and_pop(self.local.run_queue())
             {
-                Steal::Success(runnable) => return Some(runnable),
+                Steal::Success(runnable) => {
+                    self.remote().counters.injector_pulls.add(1);
+                    return Some(runnable);
+                }
                 Steal::Empty => return None,
                 Steal::Retry => continue,
             }
         }
     }
 
-    fn drain_inbox(&mut self) {
-        std::mem::swap(
-            &mut *self.shared.workers[self.index].inbox.lock(),
-            &mut self.spare_inbox,
+    /// Takes a batch from a peer, if stealing is on and not too many workers search already.
+    fn steal(&mut self) -> Option<Runnable> {
+        if !self.shared.stealing || self.shared.workers.len() == 1 {
+            return None;
+        }
+        if !self.shared.idle.start_search() {
+            return None;
+        }
+        let found = steal::steal_from_peers(
+            &self.shared,
+            self.index,
+            &mut self.rng,
+            self.local.run_queue(),
         );
-        for runnable in self.spare_inbox.drain(..) {
+        let last = self.shared.idle.end_search();
+        if found.is_some() && last && !self.local.run_queue().is_empty() {
+            // There was more than one task to take: the next idle peer may find some too.
+            self.shared.notify_work();
+        }
+        found
+    }
+
+    fn drain_inbox(&mut self) {
+        self.shared.workers[self.index]
+            .inbox
+            .take(&mut self.inbox_batch);
+        if self.inbox_batch.is_empty() {
+            return;
+        }
+        self.remote()
+            .counters
+            .remote_wakes
+            .add(self.inbox_batch.len() as u64);
+        for runnable in self.inbox_batch.drain(..) {
             self.local.push_pinned(runnable);
         }
     }
@@ -161,14 +198,15 @@ impl Worker {
             drop(runnable);
             return;
         }
+        self.remote().counters.polls.add(1);
         // The harness catches the task's panics; what can still unwind is a panicking waker of
         // the task's awaiter, which must not take the loop down. The panic hook reported it.
-        let _ = catch_unwind(AssertUnwindSafe(|| runnable.run()));
+        let _ = catch_unwind(AssertUnwindSafe(|| net::coop::budget(|| runnable.run())));
     }
 
     fn has_work(&self) -> bool {
         self.local.has_local_work()
-            || !self.remote().inbox.lock().is_empty()
+            || !self.remote().inbox.is_empty()
             || !self.shared.injector.is_empty()
     }
 
@@ -176,27 +214,50 @@ impl Worker {
     /// meantime (see `park` for why the second look is needed).
     fn park(&mut self, main: Option<&AtomicBool>) {
         self.remote().park.prepare();
+        let now = Instant::now();
         let busy = self.has_work()
             || main.is_some_and(|m| m.load(Ordering::SeqCst))
-            || self.shared.is_closing();
+            || self.shared.is_closing()
+            || steal::stand_in_for_stuck_peers(&self.shared, self.index, now);
         let timeout = if busy {
             Some(Duration::ZERO)
         } else {
-            self.remote().timers.park_timeout(Instant::now())
+            self.remote().counters.parks.add(1);
+            let timeout = self.remote().timers.park_timeout(now);
+            if steal::peers_running(&self.shared, self.index) {
+                Some(timeout.map_or(steal::CHECK_PEERS_EVERY, |t| {
+                    t.min(steal::CHECK_PEERS_EVERY)
+                }))
+            } else {
+                timeout
+            }
         };
         self.poll_io(timeout);
+        self.remote().timers.unparked();
         self.remote().park.finish();
+        self.shared.idle.release_wake();
     }
 
     fn poll_io(&mut self, timeout: Option<Duration>) {
-        let remote = self.remote();
-        if let Err(e) = remote.reactor.turn(timeout) {
+        let remote = &self.shared.workers[self.index];
+        let stats = match remote.reactor.turn(timeout) {
+            Ok(stats) => stats,
             // epoll_wait fails only on a broken epoll instance; nothing on this loop could
             // make progress again.
-            panic!("the event loop's epoll_wait failed: {e}");
-        }
-        remote.timers.fire(Instant::now());
+            Err(e) => panic!("the event loop's epoll_wait failed: {e}"),
+        };
+        let now = Instant::now();
+        remote
+            .last_turn
+            .store(self.shared.now_ms(now), Ordering::Relaxed);
+        remote.counters.turns.add(1);
+        remote.counters.io_events.add(stats.events as u64);
+        remote.counters.remote_wakes.add(u64::from(stats.woken_up));
+        remote.timers.fire(now);
         self.drain_inbox();
+        if self.local.run_queue().len() > 1 {
+            self.shared.notify_work();
+        }
     }
 
     /// Drops the tasks pinned to this worker and whatever its queues hold. Called on the
@@ -236,7 +297,14 @@ pub(crate) fn drop_send_tasks(shared: &Shared, mut pop_local: impl FnMut() -> Op
             return;
         }
         let mut dropped = 0;
-        while let Some(runnable) = pop_local().or_else(|| shared.injector.steal().success()) {
+        let pop_any = || {
+            shared
+                .injector
+                .steal()
+                .success()
+                .or_else(|| (shared.workers.iter()).find_map(|w| w.stealer.steal().success()))
+        };
+        while let Some(runnable) = pop_local().or_else(pop_any) {
             drop(runnable);
             dropped += 1;
         }

@@ -102,6 +102,63 @@ where
     start(shared, runnable, task)
 }
 
+/// Creates a `Send` task that always runs on `worker` (its schedule function sends it home
+/// like a pinned task's) and schedules it there.
+fn spawn_on<F>(shared: &Arc<Shared>, worker: usize, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let schedule = {
+        let shared = shared.clone();
+        move |runnable| shared.schedule_local(worker, runnable)
+    };
+    let shard = shared.registry.local_shard(worker);
+    let (runnable, task) = shared.registry.insert(shard, |slot| {
+        let future = Harness::new(future, shared.clone(), slot);
+        async_task::Builder::new()
+            .metadata(Meta::default())
+            .spawn(move |_| future, schedule)
+    });
+    start(shared, runnable, task)
+}
+
+/// Runs `make()` on every worker as a task pinned there. A `Send` task is sent to each
+/// worker, and creates the (possibly `!Send`) future there, as a pinned task it awaits.
+pub(crate) fn on_each_worker<F, Fut>(shared: &Arc<Shared>, make: F) -> Vec<JoinHandle<Fut::Output>>
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future + 'static,
+    Fut::Output: Send + 'static,
+{
+    let make = Arc::new(make);
+    (0..shared.workers.len())
+        .map(|worker| {
+            let make = make.clone();
+            let pinned = shared.clone();
+            spawn_on(shared, worker, async move {
+                let mut inner = AbortOnDrop(spawn_local(&pinned, worker, make()));
+                drop(pinned);
+                match (&mut inner.0).await {
+                    Ok(output) => output,
+                    Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                    // Cancelled: only at shutdown, which drops this task too.
+                    Err(_) => std::future::pending().await,
+                }
+            })
+        })
+        .collect()
+}
+
+/// Aborts the task when dropped, so that aborting a task aborts what it waits for.
+struct AbortOnDrop<T>(JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 fn start<T>(
     shared: &Shared,
     runnable: Runnable,

@@ -106,12 +106,17 @@ impl Timers {
         Some(at.saturating_duration_since(now))
     }
 
-    /// Fires every timer due at `now`; the owner calls it after each reactor turn.
+    /// The owner is awake again: timers added from now on need not wake it.
+    pub(crate) fn unparked(&self) {
+        self.state.lock().parked_until = None;
+    }
+
+    /// Fires every timer due at `now`; the owner calls it after each reactor turn, and a peer
+    /// standing in for a stuck owner may too.
     pub(crate) fn fire(&self, now: Instant) {
         let tick = self.tick_floor(now);
         let mut wakers = Vec::new();
         let mut state = self.state.lock();
-        state.parked_until = None;
         state
             .wheel
             .advance(tick, |_, waker| wakers.extend(waker.take()));
