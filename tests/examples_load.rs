@@ -1,0 +1,117 @@
+//! The example servers, run as processes with 2 workers, under many connections: every
+//! connection answered, every byte checked.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use runtime::net::TcpStream;
+use support::{bounded, rt};
+
+/// An example server process, killed when dropped.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start(example: &str) -> Server {
+        // Integration tests live in target/<profile>/deps; examples in target/<profile>/examples.
+        let exe: PathBuf = std::env::current_exe()
+            .unwrap()
+            .parent()
+            .and_then(|deps| deps.parent())
+            .unwrap()
+            .join("examples")
+            .join(example);
+        let mut child = Command::new(&exe)
+            .arg("127.0.0.1:0")
+            .env("RUNTIME_WORKERS", "2")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
+        let mut line = String::new();
+        BufReader::new(child.stderr.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .rsplit(' ')
+            .next()
+            .and_then(|a| a.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        Server { child, addr }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const LIMIT: Duration = Duration::from_secs(120);
+
+#[test]
+fn echo_answers_every_connection_with_every_byte() {
+    let server = Server::start("echo");
+    let addr = server.addr;
+    rt(2).block_on(bounded(LIMIT, async move {
+        let clients: Vec<_> = (0..200u32)
+            .map(|c| {
+                runtime::spawn(async move {
+                    let mut stream = TcpStream::connect(addr).await.unwrap();
+                    for m in 0..20u32 {
+                        let msg: Vec<u8> = (0..1024u32)
+                            .map(|i| (i.wrapping_mul(31) ^ c ^ (m << 3)) as u8)
+                            .collect();
+                        stream.write_all(&msg).await.unwrap();
+                        let mut back = vec![0; msg.len()];
+                        stream.read_exact(&mut back).await.unwrap();
+                        assert_eq!(back, msg, "connection {c}, message {m}");
+                    }
+                })
+            })
+            .collect();
+        for c in clients {
+            c.await.unwrap();
+        }
+    }));
+}
+
+const RESPONSE: &[u8] =
+    b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\nHello, World!";
+
+#[test]
+fn hello_http_answers_every_request_of_every_connection() {
+    let server = Server::start("hello_http");
+    let addr = server.addr;
+    rt(2).block_on(bounded(LIMIT, async move {
+        let clients: Vec<_> = (0..256u32)
+            .map(|c| {
+                runtime::spawn(async move {
+                    let mut stream = TcpStream::connect(addr).await.unwrap();
+                    for round in 0..10u32 {
+                        // Some rounds pipeline several requests in one write.
+                        let pipelined = 1 + (c + round) as usize % 3;
+                        let request = format!("GET /{c}/{round} HTTP/1.1\r\nHost: x\r\n\r\n");
+                        stream
+                            .write_all(request.repeat(pipelined).as_bytes())
+                            .await
+                            .unwrap();
+                        let mut back = vec![0; RESPONSE.len() * pipelined];
+                        stream.read_exact(&mut back).await.unwrap();
+                        assert_eq!(back, RESPONSE.repeat(pipelined), "connection {c}");
+                    }
+                })
+            })
+            .collect();
+        for c in clients {
+            c.await.unwrap();
+        }
+    }));
+}
