@@ -34,8 +34,13 @@ pub use evented::Evented;
 pub use scheduled_io::Direction;
 use scheduled_io::{Ready, ScheduledIo};
 
-/// The token of the `mio::Waker`; registrations use their slab key, which never gets this high.
+/// The token of the `mio::Waker`; no registration's token gets this high.
 const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
+/// A registration's token is its slab key in the low bits and a generation above them, so an
+/// event fetched for a source that was dropped meanwhile is not delivered to a new source that
+/// took its slot.
+const KEY_BITS: u32 = 32;
+const KEY_MASK: usize = (1 << KEY_BITS) - 1;
 /// Events taken from the kernel per turn.
 const EVENTS_CAPACITY: usize = 1024;
 
@@ -59,9 +64,16 @@ pub struct Reactor {
 struct Inner {
     registry: mio::Registry,
     waker: mio::Waker,
-    ios: Mutex<Slab<Arc<ScheduledIo>>>,
+    ios: Mutex<Registrations>,
     driver: Mutex<Driver>,
     is_shutdown: AtomicBool,
+}
+
+/// The registered sources by slab key, each with the generation its token carries.
+#[derive(Default)]
+struct Registrations {
+    slots: Slab<(u32, Arc<ScheduledIo>)>,
+    generation: u32,
 }
 
 /// What only the turning thread touches.
@@ -93,7 +105,7 @@ impl Reactor {
             inner: Arc::new(Inner {
                 registry,
                 waker,
-                ios: Mutex::new(Slab::new()),
+                ios: Mutex::new(Registrations::default()),
                 driver: Mutex::new(Driver {
                     poll,
                     events: mio::Events::with_capacity(EVENTS_CAPACITY),
@@ -145,11 +157,15 @@ impl Reactor {
                     stats.woken_up = true;
                     continue;
                 }
-                // A source deregistered during this batch has no slot any more; one that reused
-                // its key gets a spurious event, which its next operation corrects.
-                if let Some(io) = ios.get(event.token().0) {
-                    io.set_readiness(driver.tick, Ready::from_event(event), &mut driver.wakers);
-                    stats.events += 1;
+                // A source deregistered since the events were fetched is skipped: its slot is
+                // empty, or holds a newer source with another generation.
+                let token = event.token().0;
+                match ios.slots.get(token & KEY_MASK) {
+                    Some((generation, io)) if *generation as usize == token >> KEY_BITS => {
+                        io.set_readiness(driver.tick, Ready::from_event(event), &mut driver.wakers);
+                        stats.events += 1;
+                    }
+                    _ => {}
                 }
             }
         }
@@ -169,7 +185,7 @@ impl Reactor {
     pub fn shutdown(&self) {
         self.inner.is_shutdown.store(true, Ordering::Release);
         let mut wakers = Vec::new();
-        for (_, io) in self.inner.ios.lock().iter() {
+        for (_, (_, io)) in self.inner.ios.lock().slots.iter() {
             io.shutdown(&mut wakers);
         }
         wakers.into_iter().for_each(Waker::wake);
@@ -182,7 +198,7 @@ impl Reactor {
 
     /// The number of sources currently registered.
     pub fn registrations(&self) -> usize {
-        self.inner.ios.lock().len()
+        self.inner.ios.lock().slots.len()
     }
 
     fn register(
@@ -195,14 +211,18 @@ impl Reactor {
             ));
         }
         let io = Arc::new(ScheduledIo::new());
-        let key = self.inner.ios.lock().insert(io.clone());
+        let (key, generation) = {
+            let mut ios = self.inner.ios.lock();
+            // Generations run up to 2^31 - 1 so that no token equals `WAKE_TOKEN`.
+            ios.generation = (ios.generation + 1) & (u32::MAX >> 1);
+            let generation = ios.generation;
+            (ios.slots.insert((generation, io.clone())), generation)
+        };
+        assert!(key <= KEY_MASK, "more than 2^32 sources registered with one reactor");
+        let token = mio::Token(key | (generation as usize) << KEY_BITS);
         let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
-        if let Err(e) = self
-            .inner
-            .registry
-            .register(source, mio::Token(key), interest)
-        {
-            self.inner.ios.lock().remove(key);
+        if let Err(e) = self.inner.registry.register(source, token, interest) {
+            self.inner.ios.lock().slots.remove(key);
             return Err(e);
         }
         Ok((key, io))
@@ -212,7 +232,7 @@ impl Reactor {
         // Deregistering can only fail if the fd was never registered or is already closed,
         // neither of which an `Evented` allows; the slot is freed either way.
         let _ = self.inner.registry.deregister(source);
-        self.inner.ios.lock().remove(key);
+        self.inner.ios.lock().slots.remove(key);
     }
 }
 

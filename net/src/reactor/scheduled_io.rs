@@ -89,15 +89,6 @@ impl Direction {
             Direction::Write => Ready::WRITABLE | Ready::WRITE_CLOSED,
         }
     }
-
-    /// What a `WouldBlock` in this direction proves is no longer true. The closed bits are
-    /// never cleared: a closed side stays closed.
-    fn clearable(self) -> Ready {
-        match self {
-            Direction::Read => Ready::READABLE,
-            Direction::Write => Ready::WRITABLE,
-        }
-    }
 }
 
 /// Readiness observed at one tick, handed back to `clear_readiness` after a `WouldBlock`.
@@ -185,7 +176,9 @@ impl ScheduledIo {
         let ready = Ready(cur & direction.mask().0);
         (ready != Ready::EMPTY).then_some(Ok(ReadyEvent {
             tick: cur >> TICK_SHIFT,
-            ready: Ready(ready.0 & direction.clearable().0),
+            // A `WouldBlock` proves the direction neither ready nor closed (a closed side
+            // returns 0 or an error), so everything seen here may be cleared after one.
+            ready,
         }))
     }
 
@@ -253,11 +246,8 @@ mod tests {
         io.set_readiness(2, Ready::READ_CLOSED, &mut wakers);
         wakers.drain(..).for_each(Waker::wake);
         assert!(flag.0.load(Ordering::SeqCst));
-        // A closed side is never cleared.
-        let Poll::Ready(Ok(ev)) = io.poll_ready(&mut cx, Direction::Read) else {
-            panic!("read side closed");
-        };
-        io.clear_readiness(ev);
+        // A closed side stays ready until an operation proves otherwise.
+        assert!(io.poll_ready(&mut cx, Direction::Read).is_ready());
         assert!(io.poll_ready(&mut cx, Direction::Read).is_ready());
     }
 
