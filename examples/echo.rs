@@ -13,6 +13,7 @@ async fn main() -> std::io::Result<()> {
         echo(stream)
     })?;
     eprintln!("echo listening on {}", server.local_addr());
+    support::report_metrics();
     server.wait().await
 }
 

@@ -18,6 +18,7 @@ async fn main() -> std::io::Result<()> {
         serve(stream)
     })?;
     eprintln!("hello_http listening on {}", server.local_addr());
+    support::report_metrics();
     server.wait().await
 }
 

@@ -29,6 +29,7 @@ async fn main() -> std::io::Result<()> {
         "proxy listening on {}, relaying to {upstream}",
         server.local_addr()
     );
+    support::report_metrics();
     server.wait().await
 }
 

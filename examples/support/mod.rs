@@ -6,3 +6,23 @@ pub fn listen_addr(default: &str) -> String {
         .nth(1)
         .unwrap_or_else(|| default.to_owned())
 }
+
+/// With `RUNTIME_METRICS_EVERY=<seconds>` set, prints the runtime's per-worker metrics to
+/// stderr that often.
+pub fn report_metrics() {
+    let Some(every) = std::env::var("RUNTIME_METRICS_EVERY")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+    else {
+        return;
+    };
+    let every = std::time::Duration::from_secs_f64(every);
+    drop(runtime::spawn(async move {
+        loop {
+            runtime::time::sleep(every).await;
+            for (i, w) in runtime::metrics().workers.iter().enumerate() {
+                eprintln!("worker {i}: {w:?}");
+            }
+        }
+    }));
+}

@@ -10,13 +10,14 @@
 //! Dropping the runtime closes it (new spawns are cancelled at once, queued tasks are dropped
 //! instead of polled), wakes and joins every worker thread (each drops the tasks pinned to it
 //! on its own thread before it exits), then drops worker 0's pinned tasks and every `Send`
-//! task left, and finally fails the sockets and timers that outlive it.
+//! task left, and finally fails the sockets and timers that outlive it. Worker 0's pinned
+//! tasks can only be dropped on its home thread: a runtime dropped elsewhere leaks them.
+//! Dropped inside one of its own tasks, the runtime finishes shutting down on a thread of its
+//! own once that task returns to its loop.
 
 use std::future::Future;
-use std::pin::pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, ThreadId};
 
 use parking_lot::Mutex;
@@ -115,8 +116,9 @@ impl Runtime {
     /// it runs that worker's tasks and turns its reactor while the future waits. The future
     /// need not be `Send`.
     ///
-    /// Called from a second thread while another runs worker 0, the future is polled on the
-    /// calling thread with its sockets on worker 0's loop.
+    /// Called from a second thread while another runs worker 0 (or owns tasks pinned to it),
+    /// the future is polled on the calling thread, its sockets on worker 0's loop, and the
+    /// caller lends a hand with tasks spawned from outside.
     ///
     /// # Panics
     ///
@@ -145,35 +147,28 @@ impl Runtime {
                 };
                 worker.worker.as_mut().expect("set above").block_on(future)
             }
-            None => self.block_on_parked(future),
+            None => scheduler::guest::block_on(&self.shared, future),
         }
     }
 
+    /// Worker 0's queues, if this thread may run worker 0: no other thread runs it now, and
+    /// it has no pinned tasks tied to another thread (a thread with none may take over as its
+    /// home).
     fn take_worker0(&self) -> Option<Local> {
         let me = thread::current().id();
         let mut home = self.home.lock();
-        match home.thread {
-            Some(thread) if thread != me => None,
-            _ => {
-                home.thread = Some(me);
-                home.local.take()
-            }
+        let pinned_elsewhere = home.thread.is_some_and(|t| t != me)
+            && self
+                .shared
+                .registry
+                .shard_len(self.shared.registry.local_shard(0))
+                > 0;
+        if pinned_elsewhere {
+            return None;
         }
-    }
-
-    /// `block_on` for a thread that cannot be worker 0: polls the future, parking the thread
-    /// between wakes.
-    fn block_on_parked<F: Future>(&self, future: F) -> F::Output {
-        let _enter = context::enter_handle(self.shared.clone());
-        let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
-        let mut cx = Context::from_waker(&waker);
-        let mut future = pin!(future);
-        loop {
-            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-                return output;
-            }
-            thread::park();
-        }
+        let local = home.local.take()?;
+        home.thread = Some(me);
+        Some(local)
     }
 
     /// Spawns a `Send` task from outside the runtime; any worker may run it. See
@@ -230,22 +225,52 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        self.shared.close();
-        for remote in &self.shared.workers[1..] {
+        let stopping = Stopping {
+            shared: self.shared.clone(),
+            home: std::mem::replace(
+                &mut *self.home.lock(),
+                Home {
+                    local: None,
+                    thread: None,
+                },
+            ),
+            threads: std::mem::take(&mut self.threads),
+        };
+        stopping.shared.close();
+        if !context::is_worker_of(&self.shared) {
+            return stopping.finish();
+        }
+        // Dropped by one of its own tasks: this thread cannot wait for itself, so the rest of
+        // the shutdown runs on a thread of its own once this task returns to its loop.
+        thread::Builder::new()
+            .name("runtime-shutdown".to_owned())
+            .spawn(move || stopping.finish())
+            .expect("the OS refused a thread to finish the runtime's shutdown");
+    }
+}
+
+/// What a shutdown needs once the `Runtime` handle is gone.
+struct Stopping {
+    shared: Arc<Shared>,
+    home: Home,
+    threads: Vec<thread::JoinHandle<()>>,
+}
+
+impl Stopping {
+    fn finish(self) {
+        let Stopping {
+            shared,
+            home,
+            threads,
+        } = self;
+        for remote in &shared.workers[1..] {
             remote.wake_reactor();
         }
-        for thread in self.threads.drain(..) {
+        for thread in threads {
             // A worker thread only panics if the scheduler itself is broken; the panic was
             // reported, and the rest of the shutdown still has to run.
             let _ = thread.join();
         }
-        let home = std::mem::replace(
-            &mut *self.home.lock(),
-            Home {
-                local: None,
-                thread: None,
-            },
-        );
         if let Some(local) = home.local {
             if home.thread.is_none_or(|t| t == thread::current().id()) {
                 let mut worker = Worker::enter(local);
@@ -255,11 +280,11 @@ impl Drop for Runtime {
                 // Worker 0's pinned tasks may only be dropped on its home thread; from here
                 // they can only be leaked.
                 local.leak_pinned();
-                let _enter = context::enter_handle(self.shared.clone());
-                scheduler::drop_send_tasks(&self.shared, || local.pop());
+                let _enter = context::enter_handle(shared.clone());
+                scheduler::drop_send_tasks(&shared, || local.pop());
             }
         }
-        for remote in self.shared.workers.iter() {
+        for remote in shared.workers.iter() {
             remote.reactor.shutdown();
             remote.timers.shutdown();
         }
@@ -285,17 +310,5 @@ impl Drop for HomeGuard<'_> {
         if let Some(worker) = self.worker.take() {
             self.home.lock().local = Some(worker.into_local());
         }
-    }
-}
-
-struct ThreadWaker(thread::Thread);
-
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
     }
 }

@@ -218,7 +218,10 @@ impl Reactor {
             let generation = ios.generation;
             (ios.slots.insert((generation, io.clone())), generation)
         };
-        assert!(key <= KEY_MASK, "more than 2^32 sources registered with one reactor");
+        assert!(
+            key <= KEY_MASK,
+            "more than 2^32 sources registered with one reactor"
+        );
         let token = mio::Token(key | (generation as usize) << KEY_BITS);
         let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
         if let Err(e) = self.inner.registry.register(source, token, interest) {

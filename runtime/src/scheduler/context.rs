@@ -140,6 +140,15 @@ pub(crate) fn count_accepted() {
     });
 }
 
+/// Whether this thread is one of the workers of `shared`.
+pub(crate) fn is_worker_of(shared: &Arc<Shared>) -> bool {
+    CURRENT
+        .try_with(|c| {
+            matches!(&*c.borrow(), Some(Current::Worker(local)) if Arc::ptr_eq(&local.shared, shared))
+        })
+        .unwrap_or(false)
+}
+
 /// Whether this thread is inside some runtime.
 pub(crate) fn is_inside() -> bool {
     CURRENT.try_with(|c| c.borrow().is_some()).unwrap_or(false)

@@ -6,9 +6,11 @@
 //!   of a peer stuck in a task.
 //! - [`park`], [`inbox`], [`idle`]: the protocols that let a worker sleep in `epoll_wait`
 //!   without missing work, and keep wake-ups of sleeping workers rare.
+//! - [`guest`]: `block_on` on a thread that cannot be a worker.
 //! - [`metrics`]: per-worker counters.
 
 pub(crate) mod context;
+pub(crate) mod guest;
 mod idle;
 mod inbox;
 pub(crate) mod metrics;

@@ -1,12 +1,12 @@
 //! The event loop of one worker.
 //!
 //! Each pass of the loop:
-//! 1. runs up to [`EVENT_INTERVAL`] ready tasks, alternating between the pinned queue and the
-//!    run queue, and every [`GLOBAL_INTERVAL`] tasks looking first at the inbox and the
-//!    injector so that work from other threads is never starved by local work;
-//! 2. after that many tasks, turns the reactor without waiting and fires due timers, so I/O is
-//!    never starved by a long run queue either; with tasks to spare, wakes a parked peer to
-//!    steal some;
+//! 1. runs ready tasks, alternating between the pinned queue and the run queue, and every
+//!    [`GLOBAL_INTERVAL`] tasks looking first at the inbox and the injector so that work from
+//!    other threads is never starved by local work;
+//! 2. every [`EVENT_INTERVAL`] tasks, turns the reactor without waiting and fires due timers,
+//!    so I/O is never starved by a long run queue either; with tasks to spare, wakes a parked
+//!    peer to steal some;
 //! 3. out of local work, steals a batch from a peer (see [`steal`](super::steal));
 //! 4. out of all work, parks: waits in `epoll_wait` until I/O, a wake from another thread
 //!    (`mio::Waker`) or the next timer deadline. Parking in the reactor is what makes the loop
@@ -101,19 +101,25 @@ impl Worker {
         }
     }
 
-    /// One pass: a batch of tasks, then I/O and timers, sleeping if there was nothing to run.
-    /// Returns early when `main` (the `block_on` future) is woken.
+    /// Runs tasks until there are none (then parks once) or `main` (the `block_on` future) is
+    /// woken. At least one task runs, or the reactor turns, per call, so a `block_on` future
+    /// that keeps waking itself cannot starve the loop. Every [`EVENT_INTERVAL`] tasks the
+    /// reactor and the timers get their turn.
     fn step(&mut self, main: Option<&AtomicBool>) {
-        for _ in 0..EVENT_INTERVAL {
-            if main.is_some_and(|m| m.load(Ordering::SeqCst)) {
-                return;
-            }
+        loop {
             match self.next_task() {
-                Some(runnable) => self.run_task(runnable),
+                Some(runnable) => {
+                    self.run_task(runnable);
+                    if self.tick % EVENT_INTERVAL == 0 {
+                        self.poll_io(Some(Duration::ZERO));
+                    }
+                }
                 None => return self.park(main),
             }
+            if main.is_some_and(|m| m.load(Ordering::SeqCst)) || self.shared.is_closing() {
+                return;
+            }
         }
-        self.poll_io(Some(Duration::ZERO));
     }
 
     fn next_task(&mut self) -> Option<Runnable> {
@@ -193,15 +199,9 @@ impl Worker {
     }
 
     fn run_task(&self, runnable: Runnable) {
-        if runnable.metadata().is_aborted() || self.shared.is_closing() {
-            // Dropping the runnable drops the future here, on the task's own loop.
-            drop(runnable);
-            return;
+        if run_task(&self.shared, runnable) {
+            self.remote().counters.polls.add(1);
         }
-        self.remote().counters.polls.add(1);
-        // The harness catches the task's panics; what can still unwind is a panicking waker of
-        // the task's awaiter, which must not take the loop down. The panic hook reported it.
-        let _ = catch_unwind(AssertUnwindSafe(|| net::coop::budget(|| runnable.run())));
     }
 
     fn has_work(&self) -> bool {
@@ -286,6 +286,20 @@ impl Worker {
     pub(crate) fn drop_send_tasks(&mut self) {
         drop_send_tasks(&self.shared, || self.local.pop());
     }
+}
+
+/// Polls a task with a fresh cooperative budget, or drops it unpolled if it was aborted or
+/// the runtime is closing (on this thread, the task's own loop for a pinned task). True if it
+/// was polled.
+pub(crate) fn run_task(shared: &Shared, runnable: Runnable) -> bool {
+    if runnable.metadata().is_aborted() || shared.is_closing() {
+        drop(runnable);
+        return false;
+    }
+    // The harness catches the task's panics; what can still unwind is a panicking waker of
+    // the task's awaiter, which must not take the loop down. The panic hook reported it.
+    let _ = catch_unwind(AssertUnwindSafe(|| net::coop::budget(|| runnable.run())));
+    true
 }
 
 /// Wakes every live `Send` task and drops it from whichever queue it lands in, until none is

@@ -31,16 +31,37 @@ impl<F> Harness<F> {
 }
 
 impl<F: Future> Future for Harness<F> {
-    type Output = Result<F::Output, JoinError>;
+    type Output = Output<F::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `future` is pinned whenever `self` is: it is never moved out of the harness,
         // and `Drop` drops it in place.
         let future = unsafe { self.map_unchecked_mut(|h| &mut *h.future) };
-        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-            Err(payload) => Poll::Ready(Err(JoinError::panic(payload))),
+        let result = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(output)) => Ok(output),
+            Err(payload) => Err(JoinError::panic(payload)),
+        };
+        Poll::Ready(Output(Some(result)))
+    }
+}
+
+/// A task's result as the task cell stores it. Nobody may await a detached task's output, so
+/// the cell drops it, where a panic would abort the process; this wrapper contains such a
+/// panic instead.
+pub(crate) struct Output<T>(Option<Result<T, JoinError>>);
+
+impl<T> Output<T> {
+    pub(crate) fn into_inner(mut self) -> Result<T, JoinError> {
+        self.0.take().expect("an output is taken once")
+    }
+}
+
+impl<T> Drop for Output<T> {
+    fn drop(&mut self) {
+        if let Some(result) = self.0.take() {
+            // The panic hook has reported it; the loop goes on.
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(result)));
         }
     }
 }

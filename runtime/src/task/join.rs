@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
+use super::harness::Output;
 use super::Meta;
 
 /// An owned permission to await a spawned task's output, returned by [`spawn`](crate::spawn)
@@ -23,7 +24,7 @@ use super::Meta;
 /// # std::io::Result::Ok(())
 /// ```
 pub struct JoinHandle<T> {
-    task: Option<async_task::FallibleTask<Result<T, JoinError>, Meta>>,
+    task: Option<async_task::FallibleTask<Output<T>, Meta>>,
     /// The task's metadata, which `FallibleTask` does not expose.
     meta: MetaRef,
     /// Wakes the task so that it sees an abort even while it waits for something else.
@@ -40,7 +41,7 @@ unsafe impl Send for MetaRef {}
 unsafe impl Sync for MetaRef {}
 
 impl<T> JoinHandle<T> {
-    pub(crate) fn new(task: async_task::Task<Result<T, JoinError>, Meta>, waker: Waker) -> Self {
+    pub(crate) fn new(task: async_task::Task<Output<T>, Meta>, waker: Waker) -> Self {
         JoinHandle {
             meta: MetaRef(NonNull::from(task.metadata())),
             task: Some(task.fallible()),
@@ -90,7 +91,7 @@ impl<T> Future for JoinHandle<T> {
         };
         self.task = None;
         // `None`: the future was dropped before it finished.
-        Poll::Ready(output.unwrap_or_else(|| Err(JoinError::cancelled())))
+        Poll::Ready(output.map_or_else(|| Err(JoinError::cancelled()), Output::into_inner))
     }
 }
 

@@ -162,7 +162,7 @@ impl<T> Drop for AbortOnDrop<T> {
 fn start<T>(
     shared: &Shared,
     runnable: Runnable,
-    task: async_task::Task<Result<T, JoinError>, Meta>,
+    task: async_task::Task<harness::Output<T>, Meta>,
 ) -> JoinHandle<T> {
     let handle = JoinHandle::new(task, runnable.waker());
     if shared.is_closing() {

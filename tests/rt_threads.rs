@@ -1,0 +1,81 @@
+//! The runtime's threads all end with it.
+//!
+//! Thread counts are process-wide, so this file holds a single test: no other test of this
+//! binary starts threads meanwhile.
+
+mod support;
+
+use std::future::pending;
+use std::time::{Duration, Instant};
+
+use support::{bounded, thread_count, DropCounter};
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+/// Waits until the process has `expected` threads: a joined thread can still be listed for a
+/// moment after `join` returns, until the kernel has reaped it.
+fn wait_for_thread_count(expected: usize) -> usize {
+    let give_up = Instant::now() + LIMIT;
+    loop {
+        let count = thread_count();
+        if count == expected || Instant::now() > give_up {
+            return count;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn dropping_a_runtime_ends_its_threads() {
+    let before = thread_count();
+    for round in 0..3 {
+        let rt = support::rt(4);
+        assert_eq!(rt.workers(), 4);
+        // Worker 0 is the caller's thread; workers 1 to 3 have threads of their own.
+        assert!(thread_count() >= before + 3, "round {round}");
+        let drops = DropCounter::default();
+        rt.block_on(async {
+            let handles: Vec<_> = (0..64u64)
+                .map(|i| {
+                    let guard = drops.guard();
+                    runtime::spawn(async move {
+                        let _guard = guard;
+                        runtime::time::sleep(Duration::from_millis(i % 4)).await;
+                        i
+                    })
+                })
+                .collect();
+            let mut sum = 0;
+            for handle in handles {
+                sum += bounded(LIMIT, handle).await.unwrap();
+            }
+            assert_eq!(sum, 64 * 63 / 2);
+            // Tasks still pending when the runtime goes, one of them spawned from outside.
+            for _ in 0..8 {
+                let guard = drops.guard();
+                drop(runtime::spawn(async move {
+                    let _guard = guard;
+                    pending::<()>().await
+                }));
+            }
+        });
+        let guard = drops.guard();
+        drop(rt.spawn(async move {
+            let _guard = guard;
+            pending::<()>().await
+        }));
+        drop(rt);
+        assert_eq!(drops.dropped(), 64 + 8 + 1, "round {round}");
+        assert_eq!(
+            wait_for_thread_count(before),
+            before,
+            "round {round}: the runtime's threads outlived it"
+        );
+    }
+
+    // A runtime that never ran `block_on`.
+    let rt = support::rt(4);
+    assert!(thread_count() >= before + 3);
+    rt.shutdown();
+    assert_eq!(wait_for_thread_count(before), before);
+}
