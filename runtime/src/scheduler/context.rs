@@ -196,6 +196,11 @@ pub(crate) fn current(what: &str) -> (Arc<Shared>, Option<usize>) {
 ///
 /// Outside a runtime, naming `what` the caller tried to do.
 pub(crate) fn timers(what: &str) -> Arc<Timers> {
-    let (shared, worker) = current(what);
-    shared.workers[worker.unwrap_or(0)].timers.clone()
+    // The common case, a worker, touches no reference count but the timers'.
+    with_local(|local| local.map(|l| l.shared.workers[l.index].timers.clone())).unwrap_or_else(
+        || {
+            let (shared, worker) = current(what);
+            shared.workers[worker.unwrap_or(0)].timers.clone()
+        },
+    )
 }

@@ -7,7 +7,8 @@
 //! 2. every [`EVENT_INTERVAL`] tasks, turns the reactor without waiting and fires due timers,
 //!    so I/O is never starved by a long run queue either; with tasks to spare, wakes a parked
 //!    peer to steal some;
-//! 3. out of local work, steals a batch from a peer (see [`steal`](super::steal));
+//! 3. out of local work, steals a batch from a peer (see [`steal`](super::steal)), then takes
+//!    one from the injector;
 //! 4. out of all work, parks: waits in `epoll_wait` until I/O, a wake from another thread
 //!    (`mio::Waker`) or the next timer deadline. Parking in the reactor is what makes the loop
 //!    an event loop; an idle runtime makes no system calls. While a peer runs, the sleep is
@@ -125,7 +126,7 @@ impl Worker {
     fn next_task(&mut self) -> Option<Runnable> {
         self.tick = self.tick.wrapping_add(1);
         if self.tick % GLOBAL_INTERVAL == 0 {
-            if let Some(runnable) = self.pop_remote() {
+            if let Some(runnable) = self.pop_inbox().or_else(|| self.pop_injector()) {
                 return Some(runnable);
             }
         }
@@ -134,16 +135,20 @@ impl Worker {
         } else {
             self.local.pop().or_else(|| self.local.pop_pinned())
         };
-        local.or_else(|| self.pop_remote()).or_else(|| self.steal())
+        local
+            .or_else(|| self.pop_inbox())
+            .or_else(|| self.steal())
+            .or_else(|| self.pop_injector())
     }
 
-    /// Work handed over by other threads: pinned tasks from the inbox, then a batch from the
-    /// injector.
-    fn pop_remote(&mut self) -> Option<Runnable> {
+    /// A pinned task that another thread woke.
+    fn pop_inbox(&mut self) -> Option<Runnable> {
         self.drain_inbox();
-        if let Some(runnable) = self.local.pop_pinned() {
-            return Some(runnable);
-        }
+        self.local.pop_pinned()
+    }
+
+    /// A batch of tasks spawned or woken outside the runtime.
+    fn pop_injector(&mut self) -> Option<Runnable> {
         loop {
             match self
                 .shared
