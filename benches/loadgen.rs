@@ -7,7 +7,11 @@
 //!
 //! Modes: `echo` (a `--size`-byte message, the same bytes back) and `http` (a GET, the
 //! `hello_http` response back). Prints one JSON line: requests, throughput, latency
-//! percentiles in microseconds, and errors. The first second is warm-up and not counted.
+//! percentiles in microseconds, and errors. The first second is warm-up and not counted in
+//! the latencies; `total` counts every round trip, warm-up included.
+//!
+//! With `--requests N` instead of a duration, the connections make N round trips in all and
+//! stop (for counting instructions or system calls per request).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -29,6 +33,7 @@ struct Args {
     secs: f64,
     size: usize,
     workers: usize,
+    requests: Option<u64>,
 }
 
 fn parse_args() -> Args {
@@ -39,6 +44,7 @@ fn parse_args() -> Args {
         secs: 5.0,
         size: 64,
         workers: 1,
+        requests: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -54,6 +60,7 @@ fn parse_args() -> Args {
             "--secs" => args.secs = value.parse().expect("--secs: a number"),
             "--size" => args.size = value.parse().expect("--size: a number"),
             "--workers" => args.workers = value.parse().expect("--workers: a number"),
+            "--requests" => args.requests = Some(value.parse().expect("--requests: a number")),
             _ => panic!("unknown flag {flag}"),
         }
     }
@@ -69,6 +76,9 @@ fn main() {
     let recording = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
     let errors = Arc::new(AtomicU64::new(0));
+    let total = Arc::new(AtomicU64::new(0));
+    // Round trips left to make, with `--requests`.
+    let left = Arc::new(AtomicU64::new(args.requests.unwrap_or(u64::MAX)));
     let (request, reply_len) = if args.http {
         (HTTP_REQUEST.to_vec(), HTTP_RESPONSE.len())
     } else {
@@ -78,21 +88,29 @@ fn main() {
     let (histogram, elapsed) = rt.block_on(async {
         let conns: Vec<_> = (0..args.conns)
             .map(|_| {
-                let (recording, stop, errors, request) = (
+                let (recording, stop, errors, request, total, left) = (
                     recording.clone(),
                     stop.clone(),
                     errors.clone(),
                     request.clone(),
+                    total.clone(),
+                    left.clone(),
                 );
                 runtime::spawn(async move {
-                    let mut hist = Histogram::<u64>::new(3).unwrap();
+                    let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
                     let Ok(mut stream) = TcpStream::connect(args.addr).await else {
                         errors.fetch_add(1, Ordering::Relaxed);
                         return hist;
                     };
                     let _ = stream.set_nodelay(true);
                     let mut reply = vec![0; reply_len];
-                    while !stop.load(Ordering::Relaxed) {
+                    while !stop.load(Ordering::Relaxed)
+                        && left
+                            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                                n.checked_sub(1)
+                            })
+                            .is_ok()
+                    {
                         let start = Instant::now();
                         let ok = stream.write_all(&request).await.is_ok()
                             && stream.read_exact(&mut reply).await.is_ok();
@@ -100,7 +118,8 @@ fn main() {
                             errors.fetch_add(1, Ordering::Relaxed);
                             return hist;
                         }
-                        if recording.load(Ordering::Relaxed) {
+                        total.fetch_add(1, Ordering::Relaxed);
+                        if recording.load(Ordering::Relaxed) || args.requests.is_some() {
                             let us = start.elapsed().as_micros() as u64;
                             hist.saturating_record(us.max(1));
                         }
@@ -109,31 +128,36 @@ fn main() {
                 })
             })
             .collect();
-        runtime::time::sleep(Duration::from_secs(1)).await;
-        recording.store(true, Ordering::Relaxed);
-        let start = Instant::now();
-        runtime::time::sleep(Duration::from_secs_f64(args.secs)).await;
-        recording.store(false, Ordering::Relaxed);
-        let elapsed = start.elapsed();
-        stop.store(true, Ordering::Relaxed);
-        let mut total = Histogram::<u64>::new(3).unwrap();
+        let started = Instant::now();
+        let mut window = None;
+        if args.requests.is_none() {
+            runtime::time::sleep(Duration::from_secs(1)).await;
+            recording.store(true, Ordering::Relaxed);
+            let start = Instant::now();
+            runtime::time::sleep(Duration::from_secs_f64(args.secs)).await;
+            recording.store(false, Ordering::Relaxed);
+            window = Some(start.elapsed());
+            stop.store(true, Ordering::Relaxed);
+        }
+        let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
         for c in conns {
             // A server that stopped answering leaves its connections waiting: give up on them.
             match runtime::time::timeout(Duration::from_secs(5), c).await {
-                Ok(hist) => total.add(hist.expect("connection task")).unwrap(),
+                Ok(hist) => histogram.add(hist.expect("connection task")).unwrap(),
                 Err(_) => {
                     errors.fetch_add(1, Ordering::Relaxed);
                 }
             }
         }
-        (total, elapsed)
+        (histogram, window.unwrap_or_else(|| started.elapsed()))
     });
     let requests = histogram.len();
     println!(
-        "{{\"mode\":\"{}\",\"conns\":{},\"requests\":{},\"rps\":{:.0},\"p50_us\":{},\"p99_us\":{},\"p999_us\":{},\"max_us\":{},\"errors\":{}}}",
+        "{{\"mode\":\"{}\",\"conns\":{},\"requests\":{},\"total\":{},\"rps\":{:.0},\"p50_us\":{},\"p99_us\":{},\"p999_us\":{},\"max_us\":{},\"errors\":{}}}",
         if args.http { "http" } else { "echo" },
         args.conns,
         requests,
+        total.load(Ordering::Relaxed),
         requests as f64 / elapsed.as_secs_f64(),
         histogram.value_at_quantile(0.5),
         histogram.value_at_quantile(0.99),

@@ -6,6 +6,9 @@ use crate::Runtime;
 
 /// The environment variable that sets the worker count when the code does not.
 pub const WORKERS_ENV: &str = "RUNTIME_WORKERS";
+/// The environment variable that turns stealing off (`0` or `off`) when the code does not
+/// choose; for measuring what stealing buys a given program.
+pub const STEALING_ENV: &str = "RUNTIME_STEALING";
 
 /// Builds a [`Runtime`] with custom settings.
 ///
@@ -23,7 +26,7 @@ pub struct Builder {
     workers: Option<usize>,
     thread_name: String,
     pin: Option<bool>,
-    stealing: bool,
+    stealing: Option<bool>,
 }
 
 impl Default for Builder {
@@ -41,7 +44,7 @@ impl Builder {
             workers: None,
             thread_name: "runtime".to_owned(),
             pin: None,
-            stealing: true,
+            stealing: None,
         }
     }
 
@@ -71,10 +74,11 @@ impl Builder {
         self
     }
 
-    /// Whether idle workers steal tasks from busy ones (on by default). Off, every task stays
-    /// on the worker it was spawned or woken on: the pure thread-per-core model.
+    /// Whether idle workers steal tasks from busy ones (on by default, or as
+    /// `RUNTIME_STEALING` says). Off, every task stays on the worker it was spawned or woken
+    /// on: the pure thread-per-core model.
     pub fn stealing(mut self, stealing: bool) -> Builder {
-        self.stealing = stealing;
+        self.stealing = Some(stealing);
         self
     }
 
@@ -91,7 +95,14 @@ impl Builder {
             },
         };
         let pin = self.pin.unwrap_or(workers > 1);
-        Runtime::start(workers, &self.thread_name, pin, self.stealing)
+        let stealing = match self.stealing {
+            Some(stealing) => stealing,
+            None => !matches!(
+                std::env::var(STEALING_ENV).as_deref(),
+                Ok("0" | "off" | "false")
+            ),
+        };
+        Runtime::start(workers, &self.thread_name, pin, stealing)
     }
 }
 

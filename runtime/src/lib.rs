@@ -46,7 +46,7 @@ pub mod time;
 
 use std::future::Future;
 
-pub use builder::{Builder, WORKERS_ENV};
+pub use builder::{Builder, STEALING_ENV, WORKERS_ENV};
 pub use macros::{main, test};
 pub use runtime::Runtime;
 pub use scheduler::metrics::{RuntimeMetrics, WorkerMetrics};
