@@ -57,12 +57,13 @@ impl Shared {
         stealing: bool,
     ) -> std::io::Result<(Shared, Vec<Worker<Runnable>>)> {
         let mut queues = Vec::with_capacity(workers);
+        let epoch = Instant::now();
         let remotes = (0..workers)
             .map(|_| {
                 let queue = Worker::new_fifo();
                 let reactor = net::Reactor::new()?;
                 let remote = Remote {
-                    timers: Arc::new(Timers::new(reactor.clone())),
+                    timers: Arc::new(Timers::new(reactor.clone(), epoch)),
                     reactor,
                     inbox: Inbox::new(),
                     park: ParkState::new(),
@@ -80,7 +81,7 @@ impl Shared {
             registry: Registry::new(workers),
             idle: Idle::new(workers),
             stealing,
-            epoch: Instant::now(),
+            epoch,
             closing: AtomicBool::new(false),
         };
         Ok((shared, queues))
@@ -162,7 +163,8 @@ impl Shared {
         }
     }
 
-    /// Milliseconds since the runtime started, the clock of `Remote::last_turn`.
+    /// Milliseconds since the runtime started, the clock of `Remote::last_turn` and of every
+    /// worker's timers.
     pub(crate) fn now_ms(&self, now: Instant) -> u64 {
         u64::try_from(now.saturating_duration_since(self.epoch).as_millis()).unwrap_or(u64::MAX)
     }

@@ -149,6 +149,9 @@ impl Worker {
 
     /// A batch of tasks spawned or woken outside the runtime.
     fn pop_injector(&mut self) -> Option<Runnable> {
+        if self.shared.injector.is_empty() {
+            return None;
+        }
         loop {
             match self
                 .shared
@@ -220,16 +223,17 @@ impl Worker {
     fn park(&mut self, main: Option<&AtomicBool>) {
         self.remote().park.prepare();
         let now = Instant::now();
+        let alone = self.shared.workers.len() == 1;
         let busy = self.has_work()
             || main.is_some_and(|m| m.load(Ordering::SeqCst))
             || self.shared.is_closing()
-            || steal::stand_in_for_stuck_peers(&self.shared, self.index, now);
+            || (!alone && steal::stand_in_for_stuck_peers(&self.shared, self.index, now));
         let timeout = if busy {
             Some(Duration::ZERO)
         } else {
             self.remote().counters.parks.add(1);
             let timeout = self.remote().timers.park_timeout(now);
-            if steal::peers_running(&self.shared, self.index) {
+            if !alone && steal::peers_running(&self.shared, self.index) {
                 Some(timeout.map_or(steal::CHECK_PEERS_EVERY, |t| {
                     t.min(steal::CHECK_PEERS_EVERY)
                 }))
@@ -251,16 +255,14 @@ impl Worker {
             // make progress again.
             Err(e) => panic!("the event loop's epoll_wait failed: {e}"),
         };
-        let now = Instant::now();
-        remote
-            .last_turn
-            .store(self.shared.now_ms(now), Ordering::Relaxed);
+        let now_ms = self.shared.now_ms(Instant::now());
+        remote.last_turn.store(now_ms, Ordering::Relaxed);
         remote.counters.turns.add(1);
         remote.counters.io_events.add(stats.events as u64);
         remote.counters.remote_wakes.add(u64::from(stats.woken_up));
-        remote.timers.fire(now);
+        remote.timers.fire_tick(now_ms);
         self.drain_inbox();
-        if self.local.run_queue().len() > 1 {
+        if self.shared.workers.len() > 1 && self.local.run_queue().len() > 1 {
             self.shared.notify_work();
         }
     }

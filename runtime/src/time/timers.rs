@@ -9,6 +9,7 @@
 //! Deadlines round up to the next millisecond and the clock rounds down, so a timer never fires
 //! before its deadline.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,9 @@ use super::wheel::{Key, Wheel};
 
 pub(crate) struct Timers {
     state: Mutex<State>,
+    /// No timer is due before this tick: `fire` returns at once before it, without the lock.
+    /// Set under the lock; it may be earlier than the truth (after a cancel), never later.
+    next_due: AtomicU64,
     origin: Instant,
     reactor: net::Reactor,
 }
@@ -30,14 +34,16 @@ struct State {
 }
 
 impl Timers {
-    pub(crate) fn new(reactor: net::Reactor) -> Timers {
+    /// Timers counting milliseconds from `origin`, waking `reactor`'s owner when needed.
+    pub(crate) fn new(reactor: net::Reactor, origin: Instant) -> Timers {
         Timers {
             state: Mutex::new(State {
                 wheel: Wheel::new(),
                 parked_until: None,
                 shutdown: false,
             }),
-            origin: Instant::now(),
+            next_due: AtomicU64::new(u64::MAX),
+            origin,
             reactor,
         }
     }
@@ -59,6 +65,7 @@ impl Timers {
         let mut state = self.state.lock();
         assert!(!state.shutdown, "{SHUT_DOWN}");
         let key = state.wheel.insert(tick, Some(waker.clone())).ok()?;
+        self.next_due.fetch_min(tick, Ordering::Release);
         let wake_owner = state.parked_until.is_some_and(|until| tick < until);
         drop(state);
         if wake_owner {
@@ -114,12 +121,21 @@ impl Timers {
     /// Fires every timer due at `now`; the owner calls it after each reactor turn, and a peer
     /// standing in for a stuck owner may too.
     pub(crate) fn fire(&self, now: Instant) {
-        let tick = self.tick_floor(now);
+        self.fire_tick(self.tick_floor(now));
+    }
+
+    /// `fire` for a clock already read in milliseconds since the origin.
+    pub(crate) fn fire_tick(&self, tick: u64) {
+        if tick < self.next_due.load(Ordering::Acquire) {
+            return;
+        }
         let mut wakers = Vec::new();
         let mut state = self.state.lock();
         state
             .wheel
             .advance(tick, |_, waker| wakers.extend(waker.take()));
+        let next = state.wheel.next_expiration().unwrap_or(u64::MAX);
+        self.next_due.store(next, Ordering::Release);
         drop(state);
         wakers.into_iter().for_each(Waker::wake);
     }
