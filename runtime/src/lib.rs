@@ -1,10 +1,10 @@
 //! A multi-reactor, work-stealing async runtime for servers with many connections.
 //!
 //! Every worker is an event loop of its own: it owns a reactor (one `epoll` instance), a timing
-//! wheel and its run queues, and runs on a thread pinned to one core. Listeners can be sharded
-//! across the loops with `SO_REUSEPORT`, so the kernel spreads connections and each loop serves
-//! its own sockets with no locks in the way; a task woken by a socket runs on the loop that owns
-//! the socket.
+//! wheel and its run queues, on a thread of its own (pinned to a core on request). Listeners
+//! can be sharded across the loops with `SO_REUSEPORT`, so the kernel spreads connections and
+//! each loop serves its own sockets with no locks in the way; a task woken by a socket runs on
+//! the loop that owns the socket, and an idle loop steals ready tasks from a busy one.
 //!
 //! ```no_run
 //! use runtime::net::TcpListener;
@@ -46,7 +46,7 @@ pub mod time;
 
 use std::future::Future;
 
-pub use builder::{Builder, STEALING_ENV, WORKERS_ENV};
+pub use builder::{Builder, PIN_ENV, STEALING_ENV, WORKERS_ENV};
 pub use macros::{main, test};
 pub use runtime::Runtime;
 pub use scheduler::metrics::{RuntimeMetrics, WorkerMetrics};

@@ -166,7 +166,7 @@ impl Shared {
     /// Milliseconds since the runtime started, the clock of `Remote::last_turn` and of every
     /// worker's timers.
     pub(crate) fn now_ms(&self, now: Instant) -> u64 {
-        u64::try_from(now.saturating_duration_since(self.epoch).as_millis()).unwrap_or(u64::MAX)
+        crate::time::millis(now.saturating_duration_since(self.epoch))
     }
 }
 

@@ -49,14 +49,12 @@ impl Timers {
     }
 
     fn tick_floor(&self, t: Instant) -> u64 {
-        let ms = t.saturating_duration_since(self.origin).as_millis();
-        u64::try_from(ms).unwrap_or(u64::MAX)
+        millis(t.saturating_duration_since(self.origin))
     }
 
     fn tick_ceil(&self, t: Instant) -> u64 {
         let since = t.saturating_duration_since(self.origin);
-        let ms = since.as_millis() + u128::from(since.subsec_nanos() % 1_000_000 != 0);
-        u64::try_from(ms).unwrap_or(u64::MAX)
+        millis(since).saturating_add(u64::from(since.subsec_nanos() % 1_000_000 != 0))
     }
 
     /// Adds a timer for `deadline` that wakes `waker`; `None` if it is due already.
@@ -151,6 +149,14 @@ impl Timers {
         drop(state);
         wakers.into_iter().for_each(Waker::wake);
     }
+}
+
+/// Whole milliseconds in `d`, saturating; in 64-bit arithmetic (`Duration::as_millis` is 128-bit
+/// and slower, and this runs on every turn).
+pub(crate) fn millis(d: Duration) -> u64 {
+    d.as_secs()
+        .saturating_mul(1000)
+        .saturating_add(u64::from(d.subsec_millis()))
 }
 
 const SHUT_DOWN: &str = "a timer was used after the runtime that owns it shut down";
