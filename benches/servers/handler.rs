@@ -64,7 +64,8 @@ impl Args {
 /// and runs `serve` on them, which should not return unless it fails.
 ///
 /// With `per_core`, one `SO_REUSEPORT` listener per worker, each served by `serve` on its own
-/// thread pinned to core `i` (unpinned where there are fewer cores); otherwise one listener,
+/// thread, pinned to core `i` when `RUNTIME_PIN=1` as the runtime's workers are (unpinned
+/// where there are fewer cores); otherwise one listener,
 /// served by `serve` on the calling thread, which starts whatever threads it wants. Either
 /// way every listener has the same options (see [`bind`]).
 pub fn run<F>(name: &str, per_core: bool, serve: F) -> io::Result<()>
@@ -78,7 +79,16 @@ where
         let [listener] = <[TcpListener; 1]>::try_from(listeners).expect("one listener");
         return serve(&args, listener);
     }
-    let cores = core_affinity::get_core_ids().unwrap_or_default();
+    // Pinned or not like the runtime's workers, so the comparison changes one thing at a time.
+    let pin = matches!(
+        std::env::var("RUNTIME_PIN").as_deref(),
+        Ok("1" | "on" | "true")
+    );
+    let cores = if pin {
+        core_affinity::get_core_ids().unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let serve = &serve;
     std::thread::scope(|scope| {
         let threads: Vec<_> = listeners

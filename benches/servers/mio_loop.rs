@@ -1,16 +1,16 @@
 //! Reference server without any runtime: the ceiling for this workload on this machine.
 //!
-//! N threads (`N` from `RUNTIME_WORKERS`), thread `i` pinned to core `i`, each a hand-written
-//! `mio` event loop with its own `Poll` and its own `SO_REUSEPORT` listener: the layout of the
-//! runtime's own `echo` and `hello_http` examples and of `bench_tokio_tpc`, with no tasks,
-//! wakers, queues or timers, only readiness events and a `Slab` of connections. What separates
-//! a runtime from this is the runtime's cost. Requests are handled exactly as there
+//! N threads (`N` from `RUNTIME_WORKERS`; thread `i` pinned to core `i` with `RUNTIME_PIN=1`), each
+//! a hand-written `mio` event loop with its own `Poll` and its own `SO_REUSEPORT` listener: the
+//! layout of the runtime's own `echo` and `hello_http` examples and of `bench_tokio_tpc`, with no
+//! tasks, wakers, queues or timers, only readiness events and a `Slab` of connections. What
+//! separates a runtime from this is the runtime's cost. Requests are handled exactly as there
 //! (`handler.rs`).
 //!
 //! Edge-triggered: on listener readiness accept until `WouldBlock`; on stream readiness first
-//! finish any pending output, then read until `WouldBlock`, answering each read's batch with
-//! one write. A partial write keeps the rest for the next writable event and stops reading
-//! until it is out. Any read or write error closes the connection.
+//! finish any pending output, then read until `WouldBlock`, answering each read's batch with one
+//! write. A partial write keeps the rest for the next writable event and stops reading until it is
+//! out. Any read or write error closes the connection.
 //!
 //! `bench_mio <echo|http> <addr>`, e.g. `RUNTIME_WORKERS=4 bench_mio http 127.0.0.1:0`.
 

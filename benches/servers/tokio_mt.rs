@@ -2,7 +2,7 @@
 //!
 //! `worker_threads(N)` work-stealing workers (`N` from `RUNTIME_WORKERS`, not pinned), ONE
 //! listener, a `tokio::spawn` per connection. Against `bench_tokio_tpc` it isolates the listener
-//! and thread layout (one shared listener and a shared work-stealing pool against one pinned
+//! and thread layout (one shared listener and a shared work-stealing pool against one
 //! single-threaded runtime and `SO_REUSEPORT` listener per core); against the runtime's own
 //! `echo` and `hello_http` examples, the runtime. Requests are handled exactly as there
 //! (`handler.rs`).

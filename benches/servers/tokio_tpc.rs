@@ -1,12 +1,12 @@
 //! Reference server: tokio laid out thread-per-core, the runtime's own layout.
 //!
-//! N threads (`N` from `RUNTIME_WORKERS`), thread `i` pinned to core `i`, each running its own
-//! tokio current-thread runtime with its own `SO_REUSEPORT` listener, the kernel spreading the
-//! connections; a task per connection on the thread that accepted it, never moving. Against
-//! `bench_tokio_mt` it isolates the listener and thread layout (same tokio, no shared
-//! listener, no work stealing); against the runtime's own `echo` and `hello_http` examples,
-//! which share this layout, the runtime itself (its per-loop machinery and its stealing).
-//! Requests are handled exactly as there (`handler.rs`).
+//! N threads (`N` from `RUNTIME_WORKERS`; thread `i` pinned to core `i` with `RUNTIME_PIN=1`), each
+//! running its own tokio current-thread runtime with its own `SO_REUSEPORT` listener, the kernel
+//! spreading the connections; a task per connection on the thread that accepted it, never moving.
+//! Against `bench_tokio_mt` it isolates the listener and thread layout (same tokio, no shared
+//! listener, no work stealing); against the runtime's own `echo` and `hello_http` examples, which
+//! share this layout, the runtime itself (its per-loop machinery and its stealing). Requests are
+//! handled exactly as there (`handler.rs`).
 //!
 //! `bench_tokio_tpc <echo|http> <addr>`, e.g. `RUNTIME_WORKERS=4 bench_tokio_tpc http 127.0.0.1:0`.
 
