@@ -709,3 +709,18 @@ fn a_sleep_that_outlives_its_runtime() {
         drop(never_polled);
     }
 }
+
+/// A timer placed on a higher level of the wheel must not make its loop spin between the
+/// level's cascade point and the deadline: waiting 100 ms takes a handful of parks, not
+/// thousands.
+#[test]
+fn a_pending_timer_does_not_make_the_loop_spin() {
+    let rt = support::rt(1);
+    rt.block_on(async {
+        for _ in 0..3 {
+            sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let parks = rt.metrics().workers[0].parks;
+    assert!(parks < 200, "the loop parked {parks} times for 3 sleeps");
+}

@@ -80,8 +80,9 @@ pub(super) fn peers_running(shared: &Shared, me: usize) -> bool {
         .any(|(i, w)| i != me && !w.park.is_parked())
 }
 
-/// Turns the reactor and fires the timers of every peer stuck in a task. True if any was
-/// turned (its woken tasks may now be in this worker's queue).
+/// Turns the reactor and fires the timers of every peer stuck in a task, at most once per
+/// [`STUCK_AFTER_MS`] each. True if any was turned (its woken tasks may now be in this
+/// worker's queue).
 pub(super) fn stand_in_for_stuck_peers(shared: &Shared, me: usize, now: Instant) -> bool {
     let now_ms = shared.now_ms(now);
     let mut turned = false;
@@ -94,6 +95,10 @@ pub(super) fn stand_in_for_stuck_peers(shared: &Shared, me: usize, now: Instant)
         // A busy reactor is being turned by its owner or another stand-in: nothing to do.
         if let Some(Ok(_)) = peer.reactor.try_turn(Some(Duration::ZERO)) {
             peer.timers.fire(now);
+            // Stamped as if the peer had turned: the next stand-in comes a full period later,
+            // so idle peers do not spin on a stuck loop's reactor and timer lock.
+            peer.last_turn
+                .store(now_ms, std::sync::atomic::Ordering::Relaxed);
             shared.workers[me].counters.takeovers.add(1);
             turned = true;
         }

@@ -227,7 +227,9 @@ impl Worker {
         let busy = self.has_work()
             || main.is_some_and(|m| m.load(Ordering::SeqCst))
             || self.shared.is_closing()
-            || (!alone && steal::stand_in_for_stuck_peers(&self.shared, self.index, now));
+            || (!alone
+                && steal::stand_in_for_stuck_peers(&self.shared, self.index, now)
+                && self.has_work());
         let timeout = if busy {
             Some(Duration::ZERO)
         } else {

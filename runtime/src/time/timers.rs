@@ -19,8 +19,8 @@ use super::wheel::{Key, Wheel};
 
 pub(crate) struct Timers {
     state: Mutex<State>,
-    /// No timer is due before this tick: `fire` returns at once before it, without the lock.
-    /// Set under the lock; it may be earlier than the truth (after a cancel), never later.
+    /// The wheel's next expiration: `fire` returns at once before it, without the lock. Set
+    /// under the lock; it may be earlier than the truth (after a cancel), never later.
     next_due: AtomicU64,
     origin: Instant,
     reactor: net::Reactor,
@@ -63,7 +63,10 @@ impl Timers {
         let mut state = self.state.lock();
         assert!(!state.shutdown, "{SHUT_DOWN}");
         let key = state.wheel.insert(tick, Some(waker.clone())).ok()?;
-        self.next_due.fetch_min(tick, Ordering::Release);
+        // The wheel's next expiration, not the deadline: a timer on a higher level needs
+        // `advance` at its level's cascade point, before its deadline.
+        let next = state.wheel.next_expiration().unwrap_or(u64::MAX);
+        self.next_due.store(next, Ordering::Release);
         let wake_owner = state.parked_until.is_some_and(|until| tick < until);
         drop(state);
         if wake_owner {
