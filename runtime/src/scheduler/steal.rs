@@ -18,6 +18,10 @@ use crate::task::Runnable;
 pub(super) const STUCK_AFTER_MS: u64 = 10;
 /// How long an idle worker sleeps at most while some peer runs, to check on it.
 pub(super) const CHECK_PEERS_EVERY: Duration = Duration::from_millis(STUCK_AFTER_MS);
+/// How long an idle worker sleeps at most while every peer sleeps too: a peer woken by its own
+/// I/O may get stuck in a task without anyone seeing it start, so even an idle runtime looks
+/// ten times a second (one `epoll_wait` return per idle worker, no eventfd write).
+pub(super) const CHECK_IDLE_PEERS_EVERY: Duration = Duration::from_millis(100);
 
 /// A small xorshift generator for picking the first victim.
 #[derive(Debug)]

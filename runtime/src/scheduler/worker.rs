@@ -11,8 +11,9 @@
 //!    one from the injector;
 //! 4. out of all work, parks: waits in `epoll_wait` until I/O, a wake from another thread
 //!    (`mio::Waker`) or the next timer deadline. Parking in the reactor is what makes the loop
-//!    an event loop; an idle runtime makes no system calls. While a peer runs, the sleep is
-//!    capped so that a peer stuck in a task is noticed and its reactor turned for it.
+//!    an event loop. With peers, the sleep is capped (10 ms while a peer runs, 100 ms while
+//!    all sleep) so that a peer stuck in a task is noticed and its reactor turned for it; a
+//!    lone worker sleeps until there is something to do.
 //!
 //! `block_on` runs the same loop with the caller's future beside it, polled whenever it is
 //! woken.
@@ -235,12 +236,15 @@ impl Worker {
         } else {
             self.remote().counters.parks.add(1);
             let timeout = self.remote().timers.park_timeout(now);
-            if !alone && steal::peers_running(&self.shared, self.index) {
-                Some(timeout.map_or(steal::CHECK_PEERS_EVERY, |t| {
-                    t.min(steal::CHECK_PEERS_EVERY)
-                }))
-            } else {
+            if alone {
                 timeout
+            } else {
+                let check = if steal::peers_running(&self.shared, self.index) {
+                    steal::CHECK_PEERS_EVERY
+                } else {
+                    steal::CHECK_IDLE_PEERS_EVERY
+                };
+                Some(timeout.map_or(check, |t| t.min(check)))
             }
         };
         self.poll_io(timeout);
