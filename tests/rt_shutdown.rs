@@ -6,12 +6,13 @@
 
 mod support;
 
-use std::future::{pending, poll_fn};
+use support::Notify;
+
+use std::future::pending;
 use std::io::Read;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
-use std::task::{Poll, Waker};
+use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::Duration;
 
@@ -40,38 +41,6 @@ fn within_limit<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) ->
         Err(mpsc::RecvTimeoutError::Timeout) => {
             panic!("the test did not finish within {LIMIT:?}: a shutdown deadlocked?")
         }
-    }
-}
-
-/// A one-shot event: `wait` completes once `notify` has been called, from any thread.
-#[derive(Default)]
-struct Notify {
-    state: Mutex<(bool, Option<Waker>)>,
-}
-
-impl Notify {
-    fn notify(&self) {
-        let waker = {
-            let mut state = self.state.lock().unwrap();
-            state.0 = true;
-            state.1.take()
-        };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-    }
-
-    async fn wait(&self) {
-        poll_fn(|cx| {
-            let mut state = self.state.lock().unwrap();
-            if state.0 {
-                Poll::Ready(())
-            } else {
-                state.1 = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        })
-        .await
     }
 }
 

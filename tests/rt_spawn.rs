@@ -2,6 +2,8 @@
 
 mod support;
 
+use support::Notify;
+
 use std::any::Any;
 use std::cell::RefCell;
 use std::future::{pending, poll_fn, Future};
@@ -19,42 +21,6 @@ use runtime::time::sleep;
 use support::{bounded, DropCounter, DropGuard};
 
 const LIMIT: Duration = Duration::from_secs(20);
-
-/// A one-shot event: `wait` completes once `notify` has been called, from any thread.
-#[derive(Default)]
-struct Notify {
-    state: Mutex<(bool, Option<Waker>)>,
-}
-
-impl Notify {
-    fn notify(&self) {
-        let waker = {
-            let mut state = self.state.lock().unwrap();
-            state.0 = true;
-            state.1.take()
-        };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-    }
-
-    fn is_notified(&self) -> bool {
-        self.state.lock().unwrap().0
-    }
-
-    async fn wait(&self) {
-        poll_fn(|cx| {
-            let mut state = self.state.lock().unwrap();
-            if state.0 {
-                Poll::Ready(())
-            } else {
-                state.1 = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        })
-        .await
-    }
-}
 
 /// The message of a panic payload (`&str` or `String`), or an empty string.
 fn panic_message(payload: &(dyn Any + Send)) -> String {

@@ -1,8 +1,10 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)] // each test file uses its own subset
 
+use std::future::poll_fn;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::task::{Poll, Waker};
 use std::time::Duration;
 
 /// A runtime with `workers` workers, unpinned (tests run side by side).
@@ -92,5 +94,41 @@ pub struct DropGuard(Arc<AtomicUsize>);
 impl Drop for DropGuard {
     fn drop(&mut self) {
         self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A one-shot event: `wait` completes once `notify` has been called, from any thread.
+#[derive(Default)]
+pub struct Notify {
+    state: Mutex<(bool, Option<Waker>)>,
+}
+
+impl Notify {
+    pub fn notify(&self) {
+        let waker = {
+            let mut state = self.state.lock().unwrap();
+            state.0 = true;
+            state.1.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    pub fn is_notified(&self) -> bool {
+        self.state.lock().unwrap().0
+    }
+
+    pub async fn wait(&self) {
+        poll_fn(|cx| {
+            let mut state = self.state.lock().unwrap();
+            if state.0 {
+                Poll::Ready(())
+            } else {
+                state.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+        .await
     }
 }
