@@ -68,13 +68,7 @@ where
         move |runnable| shared.schedule(runnable)
     };
     let shard = shared.registry.send_shard(worker);
-    let (runnable, task) = shared.registry.insert(shard, |slot| {
-        let future = Harness::new(future, shared.clone(), slot);
-        async_task::Builder::new()
-            .metadata(Meta::default())
-            .spawn(move |_| future, schedule)
-    });
-    start(shared, runnable, task)
+    create(shared, shard, future, |f, b| b.spawn(move |_| f, schedule))
 }
 
 /// Creates a task pinned to `worker`, which must be the worker running on this thread, and
@@ -93,13 +87,9 @@ where
         move |runnable| shared.schedule_local(worker, runnable)
     };
     let shard = shared.registry.local_shard(worker);
-    let (runnable, task) = shared.registry.insert(shard, |slot| {
-        let future = Harness::new(future, shared.clone(), slot);
-        async_task::Builder::new()
-            .metadata(Meta::default())
-            .spawn_local(move |_| future, schedule)
-    });
-    start(shared, runnable, task)
+    create(shared, shard, future, |f, b| {
+        b.spawn_local(move |_| f, schedule)
+    })
 }
 
 /// Creates a `Send` task that always runs on `worker` (its schedule function sends it home
@@ -114,13 +104,7 @@ where
         move |runnable| shared.schedule_local(worker, runnable)
     };
     let shard = shared.registry.local_shard(worker);
-    let (runnable, task) = shared.registry.insert(shard, |slot| {
-        let future = Harness::new(future, shared.clone(), slot);
-        async_task::Builder::new()
-            .metadata(Meta::default())
-            .spawn(move |_| future, schedule)
-    });
-    start(shared, runnable, task)
+    create(shared, shard, future, |f, b| b.spawn(move |_| f, schedule))
 }
 
 /// Runs `make()` on every worker as a task pinned there. A `Send` task is sent to each
@@ -159,11 +143,25 @@ impl<T> Drop for AbortOnDrop<T> {
     }
 }
 
-fn start<T>(
-    shared: &Shared,
-    runnable: Runnable,
-    task: async_task::Task<harness::Output<T>, Meta>,
-) -> JoinHandle<T> {
+/// The task cell's handle to a task's output.
+type Task<T> = async_task::Task<harness::Output<T>, Meta>;
+
+/// Records a task in registry shard `shard`, has `build` make its cell around the harnessed
+/// future (with the given task builder), and starts it.
+fn create<F: Future>(
+    shared: &Arc<Shared>,
+    shard: usize,
+    future: F,
+    build: impl FnOnce(Harness<F>, async_task::Builder<Meta>) -> (Runnable, Task<F::Output>),
+) -> JoinHandle<F::Output> {
+    let (runnable, task) = shared.registry.insert(shard, |slot| {
+        let future = Harness::new(future, shared.clone(), slot);
+        build(future, async_task::Builder::new().metadata(Meta::default()))
+    });
+    start(shared, runnable, task)
+}
+
+fn start<T>(shared: &Shared, runnable: Runnable, task: Task<T>) -> JoinHandle<T> {
     let handle = JoinHandle::new(task, runnable.waker());
     if shared.is_closing() {
         // Too late to run: dropping the runnable drops the future here, and the handle
