@@ -33,11 +33,8 @@ RESULTS = os.path.join(ROOT, "benches", "results")
 
 # name -> (command for a mode, extra environment)
 SERVERS = {
-    "runtime": (lambda mode: [ex("echo" if mode == "echo" else "hello_http")], {}),
-    "runtime-nosteal": (
-        lambda mode: [ex("echo" if mode == "echo" else "hello_http")],
-        {"RUNTIME_STEALING": "0"},
-    ),
+    "runtime": (lambda mode: runtime_example(mode), {}),
+    "runtime-nosteal": (lambda mode: runtime_example(mode), {"RUNTIME_STEALING": "0"}),
     "tokio-mt": (lambda mode: [ex("bench_tokio_mt"), mode], {}),
     "tokio-tpc": (lambda mode: [ex("bench_tokio_tpc"), mode], {}),
     "mio": (lambda mode: [ex("bench_mio"), mode], {}),
@@ -48,6 +45,12 @@ WORKLOADS = [("echo", 100), ("echo", 1000), ("http", 256), ("http", 1000)]
 
 def ex(name):
     return os.path.join(EXAMPLES, name)
+
+
+def runtime_example(mode):
+    """The runtime's own example for a mode (`echo-unbuffered`: `echo --unbuffered`)."""
+    return {"echo": [ex("echo")], "http": [ex("hello_http")],
+            "echo-unbuffered": [ex("echo"), "--unbuffered"]}[mode]
 
 
 def raise_nofile():
@@ -206,11 +209,14 @@ def instructions_per_round_trip(loadgen, small, large):
 
 
 def idle_memory(conns):
-    """RSS growth of a 1-worker echo server per idle connection."""
+    """RSS growth of a 1-worker echo server per idle connection, with the buffered handler
+    (every server) and with the one that holds no buffer while idle (this runtime and tokio)."""
     out = {}
     raise_nofile()
-    for name in ["runtime", "tokio-mt", "tokio-tpc", "mio"]:
-        with Server(name, "echo", 1) as server:
+    runs = [(name, "echo") for name in ["runtime", "tokio-mt", "tokio-tpc", "mio"]]
+    runs += [(name, "echo-unbuffered") for name in ["runtime", "tokio-mt"]]
+    for name, mode in runs:
+        with Server(name, mode, 1) as server:
             host, port = server.addr.rsplit(":", 1)
             time.sleep(0.5)
             before = server.rss_kib()
@@ -226,8 +232,50 @@ def idle_memory(conns):
             after = server.rss_kib()
             for s in socks:
                 s.close()
-        out[name] = (after - before) * 1024 / conns
+        out.setdefault(mode, {})[name] = (after - before) * 1024 / conns
     return out
+
+
+def wrk(rounds, secs, workers_list):
+    """wrk against the HTTP servers, alternating as the load generator's runs do; `None`
+    when wrk is not installed (benches/install-tools.sh installs it)."""
+    if not shutil.which("wrk"):
+        print("wrk not installed: skipping its figures (benches/install-tools.sh)")
+        return None
+    out = {}
+    for workers in workers_list:
+        for conns in (256, 1000):
+            key = f"http {conns} conns, {workers} worker{'s' if workers > 1 else ''}"
+            results = out.setdefault(key, {name: [] for name in SERVERS})
+            for _ in range(rounds):
+                for name in SERVERS:
+                    with Server(name, "http", workers) as server:
+                        results[name].append(run_wrk(server.addr, conns, secs))
+            print(key, {n: median_of(r, "rps") for n, r in results.items()}, flush=True)
+    return out
+
+
+def run_wrk(addr, conns, secs):
+    """One wrk run: requests per second and p99 latency in µs."""
+    text = subprocess.run(
+        ["wrk", "-t", "1", "-c", str(conns), "-d", f"{secs}s", "--latency",
+         f"http://{addr}/"], check=True, capture_output=True, text=True,
+        preexec_fn=raise_nofile).stdout
+    rps, p99 = 0.0, 0.0
+    for line in text.splitlines():
+        fields = line.split()
+        if line.startswith("Requests/sec:"):
+            rps = float(fields[1])
+        elif fields[:1] == ["99%"]:
+            p99 = wrk_duration_us(fields[1])
+    return {"rps": rps, "p99": p99}
+
+
+def wrk_duration_us(text):
+    for unit, scale in (("us", 1), ("ms", 1e3), ("s", 1e6)):
+        if text.endswith(unit):
+            return float(text[:-len(unit)]) * scale
+    return float(text)
 
 
 def micro():
@@ -257,11 +305,12 @@ def ratio(value, reference):
     return f"{value / reference:.2f}x" if reference else "-"
 
 
-def write_report(args, network_results, syscalls, instructions, memory):
+def write_report(args, network_results, syscalls, instructions, memory, wrk_results):
     os.makedirs(RESULTS, exist_ok=True)
     with open(os.path.join(RESULTS, "network.json"), "w") as f:
         json.dump({"network": network_results, "syscalls": syscalls,
-                   "instructions": instructions, "idle_memory": memory}, f, indent=1)
+                   "instructions": instructions, "idle_memory": memory,
+                   "wrk": wrk_results}, f, indent=1)
     lines = []
     for key, runs in network_results.items():
         ref = runs[REFERENCE]
@@ -289,12 +338,24 @@ def write_report(args, network_results, syscalls, instructions, memory):
         lines += [f"| {n} | {v:.0f} | {ratio(v, instructions.get(REFERENCE))} |"
                   for n, v in instructions.items()]
         lines.append("")
-    if memory:
-        lines += [f"### Memory per idle connection ({args.idle_conns} connections, echo handler "
-                  "with its 4 KiB buffer)", "",
+    titles = {"echo": "the echo handler, with its 4 KiB buffer",
+              "echo-unbuffered": "a handler holding no buffer while idle (`echo --unbuffered`)"}
+    for mode, by_server in (memory or {}).items():
+        lines += [f"### Memory per idle connection ({args.idle_conns} connections, "
+                  f"{titles[mode]})", "",
                   "| server | bytes/connection | vs tokio |", "|---|---:|---:|"]
-        lines += [f"| {n} | {v:.0f} | {ratio(v, memory.get(REFERENCE))} |"
-                  for n, v in memory.items()]
+        lines += [f"| {n} | {v:.0f} | {ratio(v, by_server.get(REFERENCE))} |"
+                  for n, v in by_server.items()]
+        lines.append("")
+    for key, runs in (wrk_results or {}).items():
+        ref = runs[REFERENCE]
+        lines += [f"### wrk: {key}", "", "| server | req/s | p99 µs | req/s vs tokio "
+                  "| p99 vs tokio |", "|---|---:|---:|---:|---:|"]
+        for name, server_runs in runs.items():
+            rps, p99 = median_of(server_runs, "rps"), median_of(server_runs, "p99")
+            lines.append(f"| {name} | {rps:.0f} | {p99:.0f} | "
+                         f"{ratio(rps, median_of(ref, 'rps'))} | "
+                         f"{ratio(p99, median_of(ref, 'p99'))} |")
         lines.append("")
     with open(os.path.join(RESULTS, "network.md"), "w") as f:
         f.write("\n".join(lines))
@@ -386,7 +447,8 @@ def main():
     print("instructions per round trip:", instructions, flush=True)
     memory = idle_memory(args.idle_conns)
     print("bytes per idle connection:", memory, flush=True)
-    write_report(args, network_results, syscalls, instructions, memory)
+    wrk_results = wrk(args.rounds, args.secs, [int(w) for w in args.workers.split(",")])
+    write_report(args, network_results, syscalls, instructions, memory, wrk_results)
     print(f"wrote {RESULTS}/network.md, network.svg and network.json")
 
 

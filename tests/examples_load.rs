@@ -19,7 +19,7 @@ struct Server {
 }
 
 impl Server {
-    fn start(example: &str) -> Server {
+    fn start(example: &str, flags: &[&str]) -> Server {
         // Integration tests live in target/<profile>/deps; examples in target/<profile>/examples.
         let exe: PathBuf = std::env::current_exe()
             .unwrap()
@@ -29,6 +29,7 @@ impl Server {
             .join("examples")
             .join(example);
         let mut child = Command::new(&exe)
+            .args(flags)
             .arg("127.0.0.1:0")
             .env("RUNTIME_WORKERS", "2")
             .stderr(Stdio::piped())
@@ -58,7 +59,34 @@ const LIMIT: Duration = Duration::from_secs(120);
 
 #[test]
 fn echo_answers_every_connection_with_every_byte() {
-    let server = Server::start("echo");
+    echo_answers_every_connection(&[]);
+}
+
+#[test]
+fn unbuffered_echo_answers_every_connection_with_every_byte() {
+    echo_answers_every_connection(&["--unbuffered"]);
+}
+
+#[test]
+fn unbuffered_echo_keeps_a_reply_the_socket_does_not_take_at_once() {
+    // Far more than the socket buffers hold, written while the echo is read: the server's
+    // writes fill the socket and it must keep the rest of each reply until there is room.
+    let server = Server::start("echo", &["--unbuffered"]);
+    let addr = server.addr;
+    rt(2).block_on(bounded(LIMIT, async move {
+        let payload: Vec<u8> = (0..8 << 20).map(|i: u32| (i ^ (i >> 11)) as u8).collect();
+        let (mut r, mut w) = TcpStream::connect(addr).await.unwrap().into_split();
+        let expected = payload.clone();
+        let writer = runtime::spawn(async move { w.write_all(&payload).await });
+        let mut back = vec![0; expected.len()];
+        r.read_exact(&mut back).await.unwrap();
+        writer.await.unwrap().unwrap();
+        assert!(back == expected, "the echo differs from what was sent");
+    }));
+}
+
+fn echo_answers_every_connection(flags: &[&str]) {
+    let server = Server::start("echo", flags);
     let addr = server.addr;
     rt(2).block_on(bounded(LIMIT, async move {
         let clients: Vec<_> = (0..200u32)
@@ -88,7 +116,7 @@ const RESPONSE: &[u8] =
 
 #[test]
 fn hello_http_answers_every_request_of_every_connection() {
-    let server = Server::start("hello_http");
+    let server = Server::start("hello_http", &[]);
     let addr = server.addr;
     rt(2).block_on(bounded(LIMIT, async move {
         let clients: Vec<_> = (0..256u32)

@@ -508,3 +508,25 @@ rt_test! {
         .await
     }
 }
+
+rt_test! {
+    async fn try_read_gives_would_block_until_data_arrives() {
+        bounded(LIMIT, async {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            let mut buf = [0; 16];
+            let err = server.try_read(&mut buf).expect_err("nothing was sent");
+            assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+            client.write_all(b"hello").await.unwrap();
+            server.readable().await.unwrap();
+            assert_eq!(server.try_read(&mut buf).unwrap(), 5);
+            assert_eq!(&buf[..5], b"hello");
+            server.writable().await.unwrap();
+            assert_eq!(server.try_write(b"back").unwrap(), 4);
+            client.read_exact(&mut buf[..4]).await.unwrap();
+            assert_eq!(&buf[..4], b"back");
+        })
+        .await
+    }
+}

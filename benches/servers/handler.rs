@@ -21,6 +21,9 @@ const RESPONSE: &[u8] =
 pub enum Mode {
     Echo,
     Http,
+    /// Echo by a handler that holds no buffer while its connection waits for data (the tokio
+    /// servers; the others serve it as `Echo`): what the runtime itself costs per connection.
+    EchoUnbuffered,
 }
 
 /// The command line, `<echo|http> <addr>`, and the worker count from `RUNTIME_WORKERS`.
@@ -36,12 +39,13 @@ impl Args {
     fn parse() -> Args {
         let mut args = std::env::args().skip(1);
         let usage = || -> ! {
-            eprintln!("usage: <server> <echo|http> <addr>   (threads from RUNTIME_WORKERS)");
+            eprintln!("usage: <server> <echo|http|echo-unbuffered> <addr>   (threads from RUNTIME_WORKERS)");
             std::process::exit(2)
         };
         let mode = match args.next().as_deref() {
             Some("echo") => Mode::Echo,
             Some("http") => Mode::Http,
+            Some("echo-unbuffered") => Mode::EchoUnbuffered,
             _ => usage(),
         };
         let addr = args
@@ -188,7 +192,7 @@ impl Conn {
     pub fn process(&mut self, n: usize) -> Action<'_> {
         self.filled += n;
         match self.mode {
-            Mode::Echo => {
+            Mode::Echo | Mode::EchoUnbuffered => {
                 let n = std::mem::take(&mut self.filled);
                 Action::Write(&self.buf[..n])
             }

@@ -1,10 +1,19 @@
 //! What the example servers share: reading their arguments.
 
-/// The listen address: the first command-line argument, or `default`.
+/// The listen address: the first command-line argument that is not a `--flag`, or `default`.
 pub fn listen_addr(default: &str) -> String {
     std::env::args()
-        .nth(1)
+        .skip(1)
+        .find(|arg| !arg.starts_with("--"))
         .unwrap_or_else(|| default.to_owned())
+}
+
+/// Whether `--<name>` is among the command-line arguments.
+#[allow(dead_code)] // not every example has flags
+pub fn flag(name: &str) -> bool {
+    std::env::args()
+        .skip(1)
+        .any(|arg| arg.strip_prefix("--") == Some(name))
 }
 
 /// With `RUNTIME_METRICS_EVERY=<seconds>` set, prints the runtime's per-worker metrics to

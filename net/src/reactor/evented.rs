@@ -5,7 +5,7 @@ use std::io;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use super::scheduled_io::ScheduledIo;
+use super::scheduled_io::{ReadyEvent, ScheduledIo};
 use super::{Direction, Reactor};
 
 /// A mio source registered with one [`Reactor`] for as long as it lives. Dropping it
@@ -61,18 +61,42 @@ impl<S: mio::event::Source> Evented<S> {
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => return Poll::Pending,
             };
-            loop {
-                match op(&self.source) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        self.io.clear_readiness(event);
-                        break;
-                    }
-                    result => {
-                        crate::coop::spend();
-                        return Poll::Ready(result);
-                    }
+            match self.run(event, &mut op) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                result => {
+                    crate::coop::spend();
+                    return Poll::Ready(result);
                 }
+            }
+        }
+    }
+
+    /// Runs `op` once if the source was last seen ready in `direction`, without waiting:
+    /// `WouldBlock` when it is not ready (and then the readiness is forgotten until the next
+    /// event). For code that waits with [`poll_ready`](Self::poll_ready) and then works in
+    /// place, such as a handler that holds no buffer while its connection is idle.
+    pub fn try_io<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
+        match self.io.ready_event(direction) {
+            Some(event) => self.run(event?, &mut op),
+            None => Err(io::ErrorKind::WouldBlock.into()),
+        }
+    }
+
+    /// Runs `op` until it gives something other than `EINTR`; a `WouldBlock` clears the
+    /// readiness `event` reported (unless a newer event has arrived since).
+    fn run<R>(&self, event: ReadyEvent, op: &mut impl FnMut(&S) -> io::Result<R>) -> io::Result<R> {
+        loop {
+            match op(&self.source) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.io.clear_readiness(event);
+                    return Err(e);
+                }
+                result => return result,
             }
         }
     }

@@ -168,7 +168,8 @@ impl ScheduledIo {
         }
     }
 
-    fn ready_event(&self, direction: Direction) -> Option<io::Result<ReadyEvent>> {
+    /// The readiness recorded for `direction`, if any, without storing a waker.
+    pub(crate) fn ready_event(&self, direction: Direction) -> Option<io::Result<ReadyEvent>> {
         let cur = self.readiness.load(Ordering::Acquire);
         if cur & SHUTDOWN != 0 {
             return Some(Err(gone()));

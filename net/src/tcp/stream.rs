@@ -102,6 +102,52 @@ impl TcpStream {
         self.write_vectored_shared(bufs).await
     }
 
+    /// Waits until the stream is readable: data, end of stream or an error is waiting. The
+    /// readiness may be stale: [`try_read`](Self::try_read) then gives `WouldBlock`, and the
+    /// next `readable` waits for new data. With this pair a handler needs no buffer while its
+    /// connection is idle, which is what most connections of a busy server are.
+    ///
+    /// One task at a time should wait in each direction (a second waiter would take the first
+    /// one's place).
+    ///
+    /// ```no_run
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// use std::io::ErrorKind::WouldBlock;
+    ///
+    /// let stream = runtime::net::TcpStream::connect("127.0.0.1:7000").await?;
+    /// loop {
+    ///     stream.readable().await?;
+    ///     let mut buf = [0; 4096]; // on the stack only while there is data
+    ///     match stream.try_read(&mut buf) {
+    ///         Ok(0) => break,
+    ///         Ok(n) => println!("read {n} bytes"),
+    ///         Err(e) if e.kind() == WouldBlock => continue,
+    ///         Err(e) => return Err(e),
+    ///     }
+    /// }
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn readable(&self) -> io::Result<()> {
+        poll_fn(|cx| self.io.poll_ready(cx, Direction::Read)).await
+    }
+
+    /// Waits until the stream is writable; see [`readable`](Self::readable).
+    pub async fn writable(&self) -> io::Result<()> {
+        poll_fn(|cx| self.io.poll_ready(cx, Direction::Write)).await
+    }
+
+    /// Reads what is there without waiting: `WouldBlock` when nothing is.
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.try_io(Direction::Read, |mut s| s.read(buf))
+    }
+
+    /// Writes what the socket takes without waiting: `WouldBlock` when it takes nothing.
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.try_io(Direction::Write, |mut s| s.write(buf))
+    }
+
     /// Polls a read, for use in hand-written futures and I/O trait implementations.
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.io.poll_io(cx, Direction::Read, |mut s| s.read(buf))
