@@ -38,8 +38,9 @@ async fn serve(mut stream: TcpStream, mode: Mode) {
 }
 
 /// Echo holding no buffer while idle, line for line the runtime's `echo --unbuffered` on
-/// tokio's API (the comparison needs the same handler): wait for readability, read onto the stack, write back
-/// what the socket takes at once, and copy to the heap only a reply it does not take.
+/// tokio's API (the comparison needs the same handler): wait for readability, read onto the
+/// stack, write back what the socket takes at once, and copy to the heap only a reply it does
+/// not take.
 async fn echo_unbuffered(mut stream: TcpStream) {
     let mut pending = Vec::new();
     loop {
