@@ -1009,3 +1009,35 @@ fn block_on_from_a_second_thread_while_the_home_thread_is_idle_one_worker() {
         "`block_on` on a second thread hung while the home thread idled"
     );
 }
+
+#[test]
+fn tasks_waking_each_other_forever_do_not_starve_the_run_queue() {
+    // Each wake puts the woken task in the loop's LIFO slot, ahead of the run queue; a pair
+    // that wakes each other would keep that slot forever if its streak were not bounded.
+    support::rt(1).block_on(async {
+        let (ping, pong) = (
+            Arc::new(tokio::sync::Notify::new()),
+            Arc::new(tokio::sync::Notify::new()),
+        );
+        let a = runtime::spawn({
+            let (ping, pong) = (ping.clone(), pong.clone());
+            async move {
+                loop {
+                    ping.notify_one();
+                    pong.notified().await;
+                }
+            }
+        });
+        let b = runtime::spawn(async move {
+            loop {
+                ping.notified().await;
+                pong.notify_one();
+            }
+        });
+        // Queued behind the pair, on the same worker.
+        let third = runtime::spawn(async {});
+        bounded(LIMIT, third).await.unwrap();
+        a.abort();
+        b.abort();
+    });
+}

@@ -4,7 +4,7 @@
 //! Spawning, scheduling and timers look here to find the worker they run on: that is how a
 //! task woken on a loop lands in that loop's queue without any shared state.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -23,6 +23,12 @@ pub(crate) struct Local {
     run_queue: Worker<Runnable>,
     /// Tasks pinned to this worker.
     pinned: RefCell<VecDeque<Runnable>>,
+    /// The task the running task last woke or spawned: it runs next, while what it needs is
+    /// still in this core's cache (a message just sent, a lock just released). Peers cannot
+    /// steal it; see `Worker::next_task` for the bound on how often it jumps the queue.
+    lifo: RefCell<Option<Runnable>>,
+    /// Whether a task is being polled on this worker: only then does a wake fill `lifo`.
+    running: Cell<bool>,
 }
 
 impl Local {
@@ -32,6 +38,8 @@ impl Local {
             index,
             run_queue,
             pinned: RefCell::new(VecDeque::new()),
+            lifo: RefCell::new(None),
+            running: Cell::new(false),
         }
     }
 
@@ -45,6 +53,34 @@ impl Local {
 
     pub(crate) fn push(&self, runnable: Runnable) {
         self.run_queue.push(runnable);
+    }
+
+    /// Queues a `Send` task woken (or spawned) on this worker. One woken by the running task
+    /// takes the LIFO slot, pushing the slot's previous task to the run queue; one that woke
+    /// itself (a yield) goes to the back of the run queue, as does any woken between tasks.
+    pub(crate) fn push_woken(&self, runnable: Runnable, woke_itself: bool) {
+        if !self.running.get() || woke_itself {
+            return self.push(runnable);
+        }
+        if let Some(previous) = self.lifo.replace(Some(runnable)) {
+            self.push(previous);
+        }
+    }
+
+    pub(crate) fn take_lifo(&self) -> Option<Runnable> {
+        self.lifo.take()
+    }
+
+    /// Moves the LIFO slot's task to the run queue, where peers can take it.
+    pub(crate) fn flush_lifo(&self) {
+        if let Some(runnable) = self.lifo.take() {
+            self.push(runnable);
+        }
+    }
+
+    /// Marks a task as being polled (or done being polled) on this worker.
+    pub(crate) fn set_running(&self, running: bool) {
+        self.running.set(running);
     }
 
     pub(crate) fn push_pinned(&self, runnable: Runnable) {
@@ -72,7 +108,9 @@ impl Local {
     }
 
     pub(crate) fn has_local_work(&self) -> bool {
-        !self.run_queue.is_empty() || !self.pinned.borrow().is_empty()
+        !self.run_queue.is_empty()
+            || !self.pinned.borrow().is_empty()
+            || self.lifo.borrow().is_some()
     }
 }
 

@@ -88,10 +88,10 @@ impl Shared {
     }
 
     /// Schedules a `Send` task.
-    pub(crate) fn schedule(self: &Arc<Self>, runnable: Runnable) {
+    pub(crate) fn schedule(self: &Arc<Self>, runnable: Runnable, woke_itself: bool) {
         let rest = context::with_local(|local| match local {
             Some(local) if Arc::ptr_eq(local.shared(), self) => {
-                local.push(runnable);
+                local.push_woken(runnable, woke_itself);
                 None
             }
             _ => Some(runnable),

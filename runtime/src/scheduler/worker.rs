@@ -1,9 +1,12 @@
 //! The event loop of one worker.
 //!
 //! Each pass of the loop:
-//! 1. runs ready tasks, alternating between the pinned queue and the run queue, and every
-//!    [`GLOBAL_INTERVAL`] tasks looking first at the inbox and the injector so that work from
-//!    other threads is never starved by local work;
+//! 1. runs ready tasks: first the one in the LIFO slot (the task the last one woke, for at
+//!    most [`LIFO_STREAK`] in a row), then alternating between the pinned queue and the run
+//!    queue, and every [`GLOBAL_INTERVAL`] tasks looking first at the inbox and the injector
+//!    so that work from other threads is never starved by local work. A task in the LIFO slot
+//!    cannot be stolen: if the task that woke it then blocks its thread, it waits for that
+//!    thread (as in tokio), while everything in the run queue can move;
 //! 2. every [`EVENT_INTERVAL`] tasks, turns the reactor without waiting and fires due timers,
 //!    so I/O is never starved by a long run queue either; with tasks to spare, wakes a parked
 //!    peer to steal some;
@@ -38,12 +41,17 @@ use crate::task::Runnable;
 const EVENT_INTERVAL: u32 = 61;
 /// Tasks run between two looks at the inbox and the injector.
 const GLOBAL_INTERVAL: u32 = 31;
+/// Tasks taken from the LIFO slot in a row before the run queue gets its turn: a pair of
+/// tasks waking each other would otherwise keep the slot, and the queue, forever.
+const LIFO_STREAK: u32 = 3;
 
 pub(crate) struct Worker {
     local: Rc<Local>,
     shared: Arc<Shared>,
     index: usize,
     tick: u32,
+    /// Tasks taken from the LIFO slot since one was taken from a queue.
+    lifo_streak: u32,
     rng: Rng,
     /// Swapped with the inbox so draining it allocates nothing.
     inbox_batch: Vec<Runnable>,
@@ -61,6 +69,7 @@ impl Worker {
             _enter: context::enter_worker(local.clone()),
             local,
             tick: 0,
+            lifo_streak: 0,
             inbox_batch: Vec::new(),
         }
     }
@@ -68,6 +77,7 @@ impl Worker {
     /// Stops being the worker on this thread and hands its queues back.
     pub(crate) fn into_local(self) -> Local {
         let Worker { local, _enter, .. } = self;
+        local.flush_lifo();
         drop(_enter);
         Rc::into_inner(local).expect("the worker's queues are referenced only by the worker")
     }
@@ -131,6 +141,14 @@ impl Worker {
                 return Some(runnable);
             }
         }
+        if let Some(runnable) = self.local.take_lifo() {
+            if self.lifo_streak < LIFO_STREAK {
+                self.lifo_streak += 1;
+                return Some(runnable);
+            }
+            self.local.push(runnable);
+        }
+        self.lifo_streak = 0;
         let local = if self.tick % 2 == 0 {
             self.local.pop_pinned().or_else(|| self.local.pop())
         } else {
@@ -208,7 +226,10 @@ impl Worker {
     }
 
     fn run_task(&self, runnable: Runnable) {
-        if run_task(&self.shared, runnable) {
+        self.local.set_running(true);
+        let polled = run_task(&self.shared, runnable);
+        self.local.set_running(false);
+        if polled {
             self.remote().counters.polls.add(1);
         }
     }
@@ -278,6 +299,7 @@ impl Worker {
     /// they live.
     pub(crate) fn shutdown(&mut self) {
         let shard = self.shared.registry.local_shard(self.index);
+        self.local.flush_lifo();
         loop {
             self.shared.registry.wake_all([shard]);
             self.drain_inbox();
@@ -297,7 +319,9 @@ impl Worker {
     /// Drops every remaining `Send` task, wherever it is queued. Called once every worker
     /// thread has stopped.
     pub(crate) fn drop_send_tasks(&mut self) {
-        drop_send_tasks(&self.shared, || self.local.pop());
+        drop_send_tasks(&self.shared, || {
+            self.local.take_lifo().or_else(|| self.local.pop())
+        });
     }
 }
 

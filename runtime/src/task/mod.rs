@@ -65,7 +65,9 @@ where
 {
     let schedule = {
         let shared = shared.clone();
-        move |runnable| shared.schedule(runnable)
+        async_task::WithInfo(move |runnable, info: async_task::ScheduleInfo| {
+            shared.schedule(runnable, info.woken_while_running)
+        })
     };
     let shard = shared.registry.send_shard(worker);
     create(shared, shard, future, |f, b| b.spawn(move |_| f, schedule))
