@@ -19,7 +19,7 @@ use std::time::Duration;
 use runtime::net::{TcpListener, TcpStream};
 use runtime::time::sleep;
 use runtime::{JoinHandle, Runtime};
-use support::{bounded, DropCounter, DropGuard};
+use support::{bounded, DropCounter, DropGuard, NotifyOnDrop};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -330,15 +330,6 @@ fn dropping_the_runtime_closes_the_sockets_of_dropped_tasks() {
             }
         }
     });
-}
-
-/// Wakes a task when dropped.
-struct NotifyOnDrop(Arc<Notify>);
-
-impl Drop for NotifyOnDrop {
-    fn drop(&mut self) {
-        self.0.notify();
-    }
 }
 
 /// Spawns tasks when dropped, and records that the spawns returned.

@@ -870,45 +870,24 @@ fn block_on_after_a_panicking_block_on() {
 fn block_on_from_a_second_thread() {
     for workers in [1, 2] {
         let rt = support::rt(workers);
-        // This thread becomes worker 0's home.
-        rt.block_on(async {});
-        let done = Arc::new(Notify::default());
-        thread::scope(|s| {
-            let rt = &rt;
-            let second = {
-                let done = done.clone();
-                s.spawn(move || {
-                    // Notifies even if the body panics, so the first thread stops waiting.
-                    struct NotifyOnDrop(Arc<Notify>);
-                    impl Drop for NotifyOnDrop {
-                        fn drop(&mut self) {
-                            self.0.notify();
-                        }
-                    }
-                    let _notify = NotifyOnDrop(done);
-                    rt.block_on(async {
-                        let spawned = runtime::spawn(async {
-                            sleep(Duration::from_millis(2)).await;
-                            7
-                        });
-                        let value = bounded(LIMIT, spawned).await.unwrap();
-                        // A timer set from this thread goes on worker 0's wheel.
-                        let start = std::time::Instant::now();
-                        sleep(Duration::from_millis(20)).await;
-                        assert!(start.elapsed() >= Duration::from_millis(20));
-                        // This thread is no worker: nothing can be pinned to it.
-                        let message = panic_of(|| {
-                            drop(runtime::spawn_local(async {}));
-                        });
-                        assert!(message.contains("spawn_local"), "{message:?}");
-                        value
-                    })
-                })
-            };
-            rt.block_on(bounded(LIMIT, done.wait()));
-            assert_eq!(second.join().unwrap(), 7, "{workers} workers");
+        let value = support::block_on_second_thread(&rt, || async {
+            let spawned = runtime::spawn(async {
+                sleep(Duration::from_millis(2)).await;
+                7
+            });
+            let value = bounded(LIMIT, spawned).await.unwrap();
+            // A timer set from this thread goes on worker 0's wheel.
+            let start = std::time::Instant::now();
+            sleep(Duration::from_millis(20)).await;
+            assert!(start.elapsed() >= Duration::from_millis(20));
+            // This thread is no worker: nothing can be pinned to it.
+            let message = panic_of(|| {
+                drop(runtime::spawn_local(async {}));
+            });
+            assert!(message.contains("spawn_local"), "{message:?}");
+            value
         });
-        assert!(done.is_notified());
+        assert_eq!(value, 7, "{workers} workers");
     }
 }
 

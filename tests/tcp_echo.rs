@@ -530,3 +530,27 @@ rt_test! {
         .await
     }
 }
+
+rt_test! {
+    async fn end_of_stream_after_a_short_read_is_seen() {
+        // A short read forgets the stream's readiness (the buffer is drained), but not the
+        // peer's close that came with the data: the next read returns 0 at once.
+        bounded(LIMIT, async {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+            client.write_all(b"hello").await.unwrap();
+            client.shutdown(Shutdown::Write).unwrap();
+            let (mut server, _) = listener.accept().await.unwrap();
+            // Both the data and the close are there before the first read.
+            runtime::time::sleep(Duration::from_millis(50)).await;
+            let mut buf = [0; 1024];
+            assert_eq!(server.read(&mut buf).await.unwrap(), 5);
+            assert_eq!(server.read(&mut buf).await.unwrap(), 0);
+            // The other direction still works after the peer's half-close.
+            server.write_all(b"bye").await.unwrap();
+            client.read_exact(&mut buf[..3]).await.unwrap();
+            assert_eq!(&buf[..3], b"bye");
+        })
+        .await
+    }
+}

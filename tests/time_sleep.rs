@@ -64,15 +64,6 @@ async fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
     poll_fn(|cx| Poll::Ready(Pin::new(&mut *future).poll(cx))).await
 }
 
-/// Notifies when dropped.
-struct NotifyOnDrop(Arc<Notify>);
-
-impl Drop for NotifyOnDrop {
-    fn drop(&mut self) {
-        self.0.notify();
-    }
-}
-
 /// A deterministic pseudo-random sequence (a 64-bit LCG).
 struct Lcg(u64);
 
@@ -619,29 +610,15 @@ fn a_sleep_completes_after_its_task_moves_to_another_worker() {
 fn a_sleep_from_a_thread_that_is_no_worker() {
     for workers in [1, 2] {
         let rt = support::rt(workers);
-        rt.block_on(async {});
-        let done = Arc::new(Notify::default());
-        thread::scope(|s| {
-            let rt = &rt;
-            let second = {
-                let done = done.clone();
-                s.spawn(move || {
-                    // Notifies even if the body panics, so the first thread stops waiting.
-                    let _done = NotifyOnDrop(done);
-                    rt.block_on(async {
-                        // Goes on worker 0's wheel, which the first thread drives; it waits
-                        // for a long timer of its own, so this one must wake it earlier.
-                        let s = sleep(ms(10));
-                        let deadline = s.deadline();
-                        s.await;
-                        (deadline, Instant::now())
-                    })
-                })
-            };
-            rt.block_on(bounded(LIMIT, done.wait()));
-            let (deadline, woke) = second.join().unwrap();
-            assert!(woke >= deadline);
+        let (deadline, woke) = support::block_on_second_thread(&rt, || async {
+            // Goes on worker 0's wheel, which the first thread drives; it waits for a long
+            // timer of its own, so this one must wake it earlier.
+            let s = sleep(ms(10));
+            let deadline = s.deadline();
+            s.await;
+            (deadline, Instant::now())
         });
+        assert!(woke >= deadline);
     }
 }
 

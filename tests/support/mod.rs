@@ -132,3 +132,41 @@ impl Notify {
         .await
     }
 }
+
+/// Notifies when dropped (also while unwinding from a panic).
+pub struct NotifyOnDrop(pub Arc<Notify>);
+
+impl Drop for NotifyOnDrop {
+    fn drop(&mut self) {
+        self.0.notify();
+    }
+}
+
+/// Runs `rt.block_on(make())` on a second thread, which is no worker, and returns its output
+/// (or resumes its panic). The calling thread starts it from inside its own `block_on`, and
+/// drives worker 0 there until the second thread is done: worker 0 is busy, so the second
+/// thread cannot make itself worker 0's home.
+pub fn block_on_second_thread<F, Fut>(rt: &runtime::Runtime, make: F) -> Fut::Output
+where
+    F: FnOnce() -> Fut + Send,
+    Fut: std::future::Future,
+    Fut::Output: Send,
+{
+    let done = Arc::new(Notify::default());
+    std::thread::scope(|s| {
+        let second = rt.block_on(async {
+            let second = s.spawn({
+                let done = NotifyOnDrop(done.clone());
+                move || {
+                    let _done = done;
+                    rt.block_on(make())
+                }
+            });
+            bounded(Duration::from_secs(60), done.wait()).await;
+            second
+        });
+        second
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}

@@ -50,8 +50,39 @@ impl<S: mio::event::Source> Evented<S> {
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
-        mut op: impl FnMut(&S) -> io::Result<R>,
+        op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
+        self.poll_io_event(cx, direction, op)
+            .map_ok(|(result, _)| result)
+    }
+
+    /// [`poll_io`](Self::poll_io) for a read or write of `len` bytes on a byte stream. A
+    /// transfer of fewer bytes, but some, proves the socket's buffer drained (or full) at that
+    /// moment, so the readiness is forgotten at once: the next operation waits for the next
+    /// edge instead of spending a system call to learn `WouldBlock`. (Edge-triggered epoll
+    /// reports data, or room, that arrives later, and an event since the one this operation
+    /// used keeps the readiness set.)
+    pub fn poll_stream_io(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        op: impl FnMut(&S) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io_event(cx, direction, op).map_ok(|(n, event)| {
+            if n > 0 && n < len {
+                self.io.clear_readiness(event.without_closed());
+            }
+            n
+        })
+    }
+
+    fn poll_io_event<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<(R, ReadyEvent)>> {
         if !crate::coop::has_budget(cx) {
             return Poll::Pending;
         }
@@ -65,7 +96,7 @@ impl<S: mio::event::Source> Evented<S> {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                 result => {
                     crate::coop::spend();
-                    return Poll::Ready(result);
+                    return Poll::Ready(result.map(|r| (r, event)));
                 }
             }
         }

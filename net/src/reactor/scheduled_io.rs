@@ -98,6 +98,18 @@ pub(crate) struct ReadyEvent {
     ready: Ready,
 }
 
+impl ReadyEvent {
+    /// The same event without its closed bits, for forgetting plain readiness only: a short
+    /// transfer proves the buffer drained or full, but says nothing against a close the
+    /// reactor reported, which would never be reported again.
+    pub(crate) fn without_closed(self) -> ReadyEvent {
+        ReadyEvent {
+            ready: Ready(self.ready.0 & (Ready::READABLE.0 | Ready::WRITABLE.0)),
+            ..self
+        }
+    }
+}
+
 const SHUTDOWN: u64 = 1 << 4;
 const TICK_SHIFT: u32 = 16;
 const TICK_MASK: u64 = (1 << (64 - TICK_SHIFT)) - 1;

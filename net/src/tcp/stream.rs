@@ -150,12 +150,15 @@ impl TcpStream {
 
     /// Polls a read, for use in hand-written futures and I/O trait implementations.
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Read, |mut s| s.read(buf))
+        let len = buf.len();
+        self.io
+            .poll_stream_io(cx, Direction::Read, len, |mut s| s.read(buf))
     }
 
     /// Polls a write, for use in hand-written futures and I/O trait implementations.
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Write, |mut s| s.write(buf))
+        self.io
+            .poll_stream_io(cx, Direction::Write, buf.len(), |mut s| s.write(buf))
     }
 
     /// Polls a vectored write.
