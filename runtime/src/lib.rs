@@ -30,6 +30,7 @@
 //!   worker, may hold `Rc` and `RefCell`), [`JoinHandle`], [`yield_now`].
 //! - Sockets: [`net`] (TCP, UDP), registered with the loop that creates them.
 //! - Time: [`time`] (`sleep`, `timeout`, `interval`).
+//! - hyper 1.x (feature `hyper`): its executor, timer and I/O traits in `runtime::hyper`.
 //! - Blocking calls (file I/O, CPU-heavy work, a blocking library) stall the loop they run on
 //!   and every socket it owns: keep them out of tasks, or in short steps with [`yield_now`].
 
@@ -37,6 +38,8 @@
 
 mod affinity;
 mod builder;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 mod loom;
 mod runtime;
 mod scheduler;
