@@ -1,6 +1,6 @@
 //! hyper's "hello world" on this runtime: every request is answered "Hello, World!" over
 //! HTTP/1.1 (keep-alive, with a header read timeout), or over HTTP/2 (prior knowledge, no TLS)
-//! when `--h2` follows the address. Listens on every loop with `SO_REUSEPORT` (see
+//! with `--h2`. Listens on every loop with `SO_REUSEPORT` (see
 //! `runtime::net::serve`); hyper gets the runtime's executor, timer and sockets from
 //! `runtime::hyper`.
 //!
@@ -26,7 +26,7 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[runtime::main]
 async fn main() -> std::io::Result<()> {
-    let h2 = std::env::args().nth(2).is_some_and(|arg| arg == "--h2");
+    let h2 = support::flag("h2");
     let server = runtime::net::serve(support::listen_addr("127.0.0.1:3000"), move |stream, _| {
         serve(stream, h2)
     })?;

@@ -3,57 +3,10 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use runtime::net::TcpStream;
-use support::{bounded, rt};
-
-/// An example server process, killed when dropped.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Server {
-    fn start(example: &str, flags: &[&str]) -> Server {
-        // Integration tests live in target/<profile>/deps; examples in target/<profile>/examples.
-        let exe: PathBuf = std::env::current_exe()
-            .unwrap()
-            .parent()
-            .and_then(|deps| deps.parent())
-            .unwrap()
-            .join("examples")
-            .join(example);
-        let mut child = Command::new(&exe)
-            .args(flags)
-            .arg("127.0.0.1:0")
-            .env("RUNTIME_WORKERS", "2")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
-        let mut line = String::new();
-        BufReader::new(child.stderr.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .rsplit(' ')
-            .next()
-            .and_then(|a| a.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
-        Server { child, addr }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use support::{bounded, rt, ExampleServer};
 
 const LIMIT: Duration = Duration::from_secs(120);
 
@@ -71,7 +24,7 @@ fn unbuffered_echo_answers_every_connection_with_every_byte() {
 fn unbuffered_echo_keeps_a_reply_the_socket_does_not_take_at_once() {
     // Far more than the socket buffers hold, written while the echo is read: the server's
     // writes fill the socket and it must keep the rest of each reply until there is room.
-    let server = Server::start("echo", &["--unbuffered"]);
+    let server = ExampleServer::start("echo", &["--unbuffered"]);
     let addr = server.addr;
     rt(2).block_on(bounded(LIMIT, async move {
         let payload: Vec<u8> = (0..8 << 20).map(|i: u32| (i ^ (i >> 11)) as u8).collect();
@@ -86,7 +39,7 @@ fn unbuffered_echo_keeps_a_reply_the_socket_does_not_take_at_once() {
 }
 
 fn echo_answers_every_connection(flags: &[&str]) {
-    let server = Server::start("echo", flags);
+    let server = ExampleServer::start("echo", flags);
     let addr = server.addr;
     rt(2).block_on(bounded(LIMIT, async move {
         let clients: Vec<_> = (0..200u32)
@@ -116,7 +69,7 @@ const RESPONSE: &[u8] =
 
 #[test]
 fn hello_http_answers_every_request_of_every_connection() {
-    let server = Server::start("hello_http", &[]);
+    let server = ExampleServer::start("hello_http", &[]);
     let addr = server.addr;
     rt(2).block_on(bounded(LIMIT, async move {
         let clients: Vec<_> = (0..256u32)

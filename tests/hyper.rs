@@ -6,10 +6,8 @@
 mod support;
 
 use std::convert::Infallible;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,53 +19,10 @@ use hyper::service::service_fn;
 use hyper::{header, Request, Response, StatusCode};
 use runtime::hyper::{Executor, Io, Timer};
 use runtime::net::TcpStream;
-use support::{bounded, rt, Notify};
+use support::{bounded, rt, ExampleServer, Notify};
 
 const LIMIT: Duration = Duration::from_secs(60);
 const HELLO: &str = "Hello, World!";
-
-/// The `hyper_hello` example as a process with 2 workers, killed when dropped.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Server {
-    /// Starts it on a free port, with `extra` arguments after the address.
-    fn start(extra: &[&str]) -> Server {
-        // Integration tests live in target/<profile>/deps; examples in target/<profile>/examples.
-        let exe: PathBuf = std::env::current_exe()
-            .unwrap()
-            .parent()
-            .and_then(|deps| deps.parent())
-            .unwrap()
-            .join("examples/hyper_hello");
-        let mut child = Command::new(&exe)
-            .arg("127.0.0.1:0")
-            .args(extra)
-            .env("RUNTIME_WORKERS", "2")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
-        let mut line = String::new();
-        BufReader::new(child.stderr.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .rsplit(' ')
-            .next()
-            .and_then(|a| a.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
-        Server { child, addr }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Checks that `response` is the example's answer.
 async fn assert_hello(response: Response<Incoming>) {
@@ -99,7 +54,7 @@ async fn http1_get(sender: &mut client1::SendRequest<Empty<Bytes>>, addr: Socket
 
 #[test]
 fn http1_client_gets_hello_for_sequential_and_concurrent_requests() {
-    let server = Server::start(&[]);
+    let server = ExampleServer::start("hyper_hello", &[]);
     let addr = server.addr;
     rt(2).block_on(bounded(LIMIT, async move {
         // One keep-alive connection, one request after another.
@@ -132,7 +87,7 @@ fn http1_client_gets_hello_for_sequential_and_concurrent_requests() {
 
 #[test]
 fn http2_client_gets_hello_for_requests_multiplexed_on_one_connection() {
-    let server = Server::start(&["--h2"]);
+    let server = ExampleServer::start("hyper_hello", &["--h2"]);
     let addr = server.addr;
     rt(2).block_on(bounded(LIMIT, async move {
         let stream = TcpStream::connect(addr).await.unwrap();
@@ -223,10 +178,10 @@ fn curl_gets_hello_over_http1_and_http2() {
         eprintln!("note: curl is not installed; skipping the curl test");
         return;
     };
-    let h1 = Server::start(&[]);
+    let h1 = ExampleServer::start("hyper_hello", &[]);
     assert_eq!(curl(&[], &format!("http://{}/", h1.addr)), HELLO);
     if String::from_utf8_lossy(&version.stdout).contains("HTTP2") {
-        let h2 = Server::start(&["--h2"]);
+        let h2 = ExampleServer::start("hyper_hello", &["--h2"]);
         let url = format!("http://{}/", h2.addr);
         assert_eq!(curl(&["--http2-prior-knowledge"], &url), HELLO);
     } else {

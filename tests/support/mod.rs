@@ -170,3 +170,50 @@ where
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
 }
+
+/// An example server run as a process with 2 workers on a free loopback port, killed when
+/// dropped.
+pub struct ExampleServer {
+    child: std::process::Child,
+    pub addr: std::net::SocketAddr,
+}
+
+impl ExampleServer {
+    /// Starts `target/<profile>/examples/<example> <flags> 127.0.0.1:0` and reads the address
+    /// it prints (`... listening on <addr>`, its first line on stderr).
+    pub fn start(example: &str, flags: &[&str]) -> ExampleServer {
+        use std::io::BufRead;
+        // Integration tests live in target/<profile>/deps; examples in target/<profile>/examples.
+        let exe = std::env::current_exe()
+            .unwrap()
+            .parent()
+            .and_then(|deps| deps.parent())
+            .unwrap()
+            .join("examples")
+            .join(example);
+        let mut child = std::process::Command::new(&exe)
+            .args(flags)
+            .arg("127.0.0.1:0")
+            .env("RUNTIME_WORKERS", "2")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
+        let mut line = String::new();
+        std::io::BufReader::new(child.stderr.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .rsplit(' ')
+            .next()
+            .and_then(|a| a.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        ExampleServer { child, addr }
+    }
+}
+
+impl Drop for ExampleServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
