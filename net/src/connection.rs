@@ -4,7 +4,8 @@
 //! [`TcpStream`](crate::TcpStream) and [`UnixStream`](crate::UnixStream) differ in how they
 //! connect and in their addresses, not in how they move bytes. [`stream_methods!`] writes the
 //! byte-moving half of their API once for both, and [`Connection`] lets the split halves
-//! ([`crate::split`]) be written once over either stream.
+//! ([`crate::split`]) and the I/O trait implementations ([`crate::io_traits`]) be written once
+//! over either stream.
 //!
 //! Every operation here takes `&self`, so the halves of a split stream can share it. The
 //! streams' own `read` and `write` take `&mut self`, so that each direction has one waiting
@@ -136,7 +137,7 @@ macro_rules! stream_methods {
                 $crate::connection::write_vectored(self, bufs).await
             }
 
-            /// Polls a read, for use in hand-written futures.
+            /// Polls a read, for use in hand-written futures and I/O trait implementations.
             pub fn poll_read(
                 &self,
                 cx: &mut ::std::task::Context<'_>,
@@ -147,7 +148,7 @@ macro_rules! stream_methods {
                 })
             }
 
-            /// Polls a write, for use in hand-written futures.
+            /// Polls a write, for use in hand-written futures and I/O trait implementations.
             pub fn poll_write(
                 &self,
                 cx: &mut ::std::task::Context<'_>,
@@ -187,6 +188,10 @@ macro_rules! stream_methods {
 
             /// Splits the stream into a read half and a write half borrowed from it, usable at
             /// the same time (for example in `join`ed futures).
+            ///
+            /// With `futures_util::io::AsyncReadExt` in scope, `stream.split()` finds that
+            /// trait's `split` first, which takes the stream by value; call this one by path
+            /// there.
             pub fn split(&mut self) -> ($crate::ReadHalf<'_, Self>, $crate::WriteHalf<'_, Self>) {
                 $crate::split::split(self)
             }

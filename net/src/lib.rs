@@ -8,7 +8,9 @@
 //!
 //! Sockets: TCP ([`TcpListener`], [`TcpStream`]), UDP ([`UdpSocket`]) and Unix domain sockets
 //! ([`UnixListener`], [`UnixStream`], [`UnixDatagram`]). The two stream types share their
-//! reading, writing and splitting methods ([`Connection`]).
+//! reading, writing and splitting methods ([`Connection`]) and implement the standard async I/O
+//! traits: `futures_io::AsyncRead`/`AsyncWrite` always, and `tokio::io::AsyncRead`/`AsyncWrite`
+//! with the `tokio-io` feature.
 //!
 //! This crate knows nothing of tasks or schedulers; it deals only in `std::task::Waker`s. Users
 //! reach it as `runtime::net`, which is where the sockets are meant to be used from.
@@ -16,6 +18,7 @@
 mod connection;
 mod context;
 pub mod coop;
+mod io_traits;
 mod reactor;
 mod split;
 mod tcp;
