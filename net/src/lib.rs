@@ -6,19 +6,29 @@
 //! another loop's. Listeners can be sharded across loops with `SO_REUSEPORT`
 //! ([`ListenOptions::reuse_port`]): one socket per loop, the kernel spreading connections.
 //!
+//! Sockets: TCP ([`TcpListener`], [`TcpStream`]), UDP ([`UdpSocket`]) and Unix domain sockets
+//! ([`UnixListener`], [`UnixStream`], [`UnixDatagram`]). The two stream types share their
+//! reading, writing and splitting methods ([`Connection`]) and implement the standard async I/O
+//! traits: `futures_io::AsyncRead`/`AsyncWrite` always, and `tokio::io::AsyncRead`/`AsyncWrite`
+//! with the `tokio-io` feature.
+//!
 //! This crate knows nothing of tasks or schedulers; it deals only in `std::task::Waker`s. Users
 //! reach it as `runtime::net`, which is where the sockets are meant to be used from.
 
+mod connection;
 mod context;
 pub mod coop;
+mod io_traits;
 mod reactor;
+mod split;
 mod tcp;
 mod udp;
+mod unix;
 
+pub use connection::Connection;
 pub use context::{enter, EnterGuard};
 pub use reactor::{Direction, Evented, Reactor, TurnStats};
-pub use tcp::{
-    ListenOptions, OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener, TcpStream,
-    WriteHalf,
-};
+pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
+pub use tcp::{ListenOptions, TcpListener, TcpStream};
 pub use udp::UdpSocket;
+pub use unix::{UnixDatagram, UnixListener, UnixStream};

@@ -60,8 +60,8 @@ pub use task::{yield_now, JoinError, JoinHandle};
 pub mod net {
     pub use crate::serve::{serve, Server};
     pub use net::{
-        ListenOptions, OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener,
-        TcpStream, UdpSocket, WriteHalf,
+        Connection, ListenOptions, OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError,
+        TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream, WriteHalf,
     };
 }
 

@@ -1,11 +1,9 @@
 //! TCP: listeners (plain, or sharded across loops with `SO_REUSEPORT`) and streams.
 
 mod listener;
-mod split;
 mod stream;
 
 pub use listener::{ListenOptions, TcpListener};
-pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 pub use stream::TcpStream;
 
 use std::io;

@@ -1,0 +1,303 @@
+//! What the stream sockets have in common: a connected byte stream, read and written through
+//! its [`Evented`](crate::Evented) registration.
+//!
+//! [`TcpStream`](crate::TcpStream) and [`UnixStream`](crate::UnixStream) differ in how they
+//! connect and in their addresses, not in how they move bytes. [`stream_methods!`] writes the
+//! byte-moving half of their API once for both, and [`Connection`] lets the split halves
+//! ([`crate::split`]) and the I/O trait implementations ([`crate::io_traits`]) be written once
+//! over either stream.
+//!
+//! Every operation here takes `&self`, so the halves of a split stream can share it. The
+//! streams' own `read` and `write` take `&mut self`, so that each direction has one waiting
+//! task, the one its waker wakes.
+
+use std::future::poll_fn;
+use std::io::{self, IoSlice};
+use std::net::Shutdown;
+use std::task::{Context, Poll};
+
+/// A connected stream socket: a [`TcpStream`](crate::TcpStream) or a
+/// [`UnixStream`](crate::UnixStream). The split halves work on either.
+///
+/// The trait is sealed; it is implemented by the stream types of this crate only.
+///
+/// ```
+/// # runtime::Runtime::new()?.block_on(async {
+/// use runtime::net::{Connection, OwnedReadHalf, UnixStream};
+///
+/// // Reads a length-prefixed message from the read half of any stream.
+/// async fn message<S: Connection>(r: &mut OwnedReadHalf<S>) -> std::io::Result<Vec<u8>> {
+///     let mut len = [0; 1];
+///     r.read_exact(&mut len).await?;
+///     let mut msg = vec![0; len[0].into()];
+///     r.read_exact(&mut msg).await?;
+///     Ok(msg)
+/// }
+///
+/// let (mut a, b) = UnixStream::pair()?;
+/// a.write_all(b"\x05hello").await?;
+/// let (mut r, _w) = b.into_split();
+/// assert_eq!(message(&mut r).await?, b"hello");
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
+pub trait Connection: sealed::Ops {
+    /// The type of the socket's addresses.
+    type Addr;
+
+    /// The address of the peer.
+    fn peer_addr(&self) -> io::Result<Self::Addr>;
+}
+
+pub(crate) mod sealed {
+    use super::*;
+
+    /// The operations of a connected stream, outside the public API so that no other type
+    /// can be a [`Connection`](super::Connection).
+    pub trait Ops {
+        fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
+        fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
+        fn poll_write_vectored(
+            &self,
+            cx: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+        ) -> Poll<io::Result<usize>>;
+        fn shutdown(&self, how: Shutdown) -> io::Result<()>;
+    }
+}
+
+pub(crate) async fn read<C: Connection>(c: &C, buf: &mut [u8]) -> io::Result<usize> {
+    poll_fn(|cx| c.poll_read(cx, buf)).await
+}
+
+pub(crate) async fn read_exact<C: Connection>(c: &C, mut buf: &mut [u8]) -> io::Result<()> {
+    while !buf.is_empty() {
+        match read(c, buf).await? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => buf = &mut buf[n..],
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn write<C: Connection>(c: &C, buf: &[u8]) -> io::Result<usize> {
+    poll_fn(|cx| c.poll_write(cx, buf)).await
+}
+
+pub(crate) async fn write_all<C: Connection>(c: &C, mut buf: &[u8]) -> io::Result<()> {
+    while !buf.is_empty() {
+        match write(c, buf).await? {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            n => buf = &buf[n..],
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn write_vectored<C: Connection>(
+    c: &C,
+    bufs: &[IoSlice<'_>],
+) -> io::Result<usize> {
+    poll_fn(|cx| c.poll_write_vectored(cx, bufs)).await
+}
+
+/// Writes the reading, writing and splitting methods of a stream type `$stream` whose field
+/// `io` is an `Evented` mio stream with addresses of type `$addr`, and makes it a
+/// [`Connection`].
+macro_rules! stream_methods {
+    ($stream:ident, $addr:ty) => {
+        impl $stream {
+            /// Reads into `buf`, waiting until at least one byte is there. `Ok(0)` means the
+            /// peer has closed its side (or `buf` is empty).
+            pub async fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
+                $crate::connection::read(self, buf).await
+            }
+
+            /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the peer closes first.
+            pub async fn read_exact(&mut self, buf: &mut [u8]) -> ::std::io::Result<()> {
+                $crate::connection::read_exact(self, buf).await
+            }
+
+            /// Writes some of `buf`, waiting until the socket takes at least one byte.
+            pub async fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
+                $crate::connection::write(self, buf).await
+            }
+
+            /// Writes all of `buf`.
+            pub async fn write_all(&mut self, buf: &[u8]) -> ::std::io::Result<()> {
+                $crate::connection::write_all(self, buf).await
+            }
+
+            /// Writes from several buffers in one system call (`writev`).
+            pub async fn write_vectored(
+                &mut self,
+                bufs: &[::std::io::IoSlice<'_>],
+            ) -> ::std::io::Result<usize> {
+                $crate::connection::write_vectored(self, bufs).await
+            }
+
+            /// Waits until the stream is readable: data, end of stream or an error is
+            /// waiting. The readiness may be stale: [`try_read`](Self::try_read) then gives
+            /// `WouldBlock`, and the next `readable` waits for new data. With this pair a
+            /// handler needs no buffer while its connection is idle, which is what most
+            /// connections of a busy server are.
+            ///
+            /// One task at a time should wait in each direction (a second waiter would take
+            /// the first one's place).
+            ///
+            /// ```
+            /// # runtime::Runtime::new()?.block_on(async {
+            /// use std::io::ErrorKind::WouldBlock;
+            ///
+            /// let (mut a, b) = runtime::net::UnixStream::pair()?;
+            /// a.write_all(b"ping").await?;
+            /// drop(a);
+            /// loop {
+            ///     b.readable().await?;
+            ///     let mut buf = [0; 4096]; // on the stack only while there is data
+            ///     match b.try_read(&mut buf) {
+            ///         Ok(0) => break,
+            ///         Ok(n) => assert_eq!(&buf[..n], b"ping"),
+            ///         Err(e) if e.kind() == WouldBlock => continue,
+            ///         Err(e) => return Err(e),
+            ///     }
+            /// }
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
+            pub async fn readable(&self) -> ::std::io::Result<()> {
+                ::std::future::poll_fn(|cx| self.io.poll_ready(cx, $crate::Direction::Read)).await
+            }
+
+            /// Waits until the stream is writable; see [`readable`](Self::readable).
+            pub async fn writable(&self) -> ::std::io::Result<()> {
+                ::std::future::poll_fn(|cx| self.io.poll_ready(cx, $crate::Direction::Write)).await
+            }
+
+            /// Reads what is there without waiting: `WouldBlock` when nothing is.
+            pub fn try_read(&self, buf: &mut [u8]) -> ::std::io::Result<usize> {
+                self.io.try_io($crate::Direction::Read, |mut s| {
+                    ::std::io::Read::read(&mut s, buf)
+                })
+            }
+
+            /// Writes what the socket takes without waiting: `WouldBlock` when it takes
+            /// nothing.
+            pub fn try_write(&self, buf: &[u8]) -> ::std::io::Result<usize> {
+                self.io.try_io($crate::Direction::Write, |mut s| {
+                    ::std::io::Write::write(&mut s, buf)
+                })
+            }
+
+            /// Polls a read, for use in hand-written futures and I/O trait implementations.
+            pub fn poll_read(
+                &self,
+                cx: &mut ::std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> ::std::task::Poll<::std::io::Result<usize>> {
+                let len = buf.len();
+                self.io
+                    .poll_stream_io(cx, $crate::Direction::Read, len, |mut s| {
+                        ::std::io::Read::read(&mut s, buf)
+                    })
+            }
+
+            /// Polls a write, for use in hand-written futures and I/O trait implementations.
+            pub fn poll_write(
+                &self,
+                cx: &mut ::std::task::Context<'_>,
+                buf: &[u8],
+            ) -> ::std::task::Poll<::std::io::Result<usize>> {
+                self.io
+                    .poll_stream_io(cx, $crate::Direction::Write, buf.len(), |mut s| {
+                        ::std::io::Write::write(&mut s, buf)
+                    })
+            }
+
+            /// Polls a vectored write.
+            pub fn poll_write_vectored(
+                &self,
+                cx: &mut ::std::task::Context<'_>,
+                bufs: &[::std::io::IoSlice<'_>],
+            ) -> ::std::task::Poll<::std::io::Result<usize>> {
+                self.io.poll_io(cx, $crate::Direction::Write, |mut s| {
+                    ::std::io::Write::write_vectored(&mut s, bufs)
+                })
+            }
+
+            /// Shuts down the read, write or both halves. After `Shutdown::Write` the peer
+            /// reads end of stream, and this side can still read what the peer sends.
+            pub fn shutdown(&self, how: ::std::net::Shutdown) -> ::std::io::Result<()> {
+                self.io.get_ref().shutdown(how)
+            }
+
+            /// The address of the peer.
+            pub fn peer_addr(&self) -> ::std::io::Result<$addr> {
+                self.io.get_ref().peer_addr()
+            }
+
+            /// The local address of this end.
+            pub fn local_addr(&self) -> ::std::io::Result<$addr> {
+                self.io.get_ref().local_addr()
+            }
+
+            /// Splits the stream into a read half and a write half borrowed from it, usable at
+            /// the same time (for example in `join`ed futures).
+            ///
+            /// With `futures_util::io::AsyncReadExt` in scope, `stream.split()` finds that
+            /// trait's `split` first, which takes the stream by value; call this one by path
+            /// there.
+            pub fn split(&mut self) -> ($crate::ReadHalf<'_, Self>, $crate::WriteHalf<'_, Self>) {
+                $crate::split::split(self)
+            }
+
+            /// Splits the stream into owned halves that can move to two different tasks.
+            /// Dropping the write half shuts down the write side.
+            pub fn into_split(self) -> ($crate::OwnedReadHalf<Self>, $crate::OwnedWriteHalf<Self>) {
+                $crate::split::into_split(self)
+            }
+        }
+
+        impl $crate::connection::Connection for $stream {
+            type Addr = $addr;
+
+            fn peer_addr(&self) -> ::std::io::Result<$addr> {
+                $stream::peer_addr(self)
+            }
+        }
+
+        impl $crate::connection::sealed::Ops for $stream {
+            fn poll_read(
+                &self,
+                cx: &mut ::std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> ::std::task::Poll<::std::io::Result<usize>> {
+                $stream::poll_read(self, cx, buf)
+            }
+
+            fn poll_write(
+                &self,
+                cx: &mut ::std::task::Context<'_>,
+                buf: &[u8],
+            ) -> ::std::task::Poll<::std::io::Result<usize>> {
+                $stream::poll_write(self, cx, buf)
+            }
+
+            fn poll_write_vectored(
+                &self,
+                cx: &mut ::std::task::Context<'_>,
+                bufs: &[::std::io::IoSlice<'_>],
+            ) -> ::std::task::Poll<::std::io::Result<usize>> {
+                $stream::poll_write_vectored(self, cx, bufs)
+            }
+
+            fn shutdown(&self, how: ::std::net::Shutdown) -> ::std::io::Result<()> {
+                $stream::shutdown(self, how)
+            }
+        }
+    };
+}
+
+pub(crate) use stream_methods;

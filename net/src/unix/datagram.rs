@@ -1,0 +1,130 @@
+//! A Unix domain datagram socket registered with the loop it was created on.
+
+use std::future::poll_fn;
+use std::io;
+use std::os::unix::net::SocketAddr;
+use std::path::Path;
+use std::task::{Context, Poll};
+
+use crate::reactor::{Direction, Evented};
+
+/// A Unix domain datagram socket.
+///
+/// Like [`UdpSocket`](crate::UdpSocket), its methods take `&self` and it keeps one waker per
+/// direction: one task receiving and one sending at a time. Unlike UDP, the kernel neither
+/// drops nor reorders the datagrams between two Unix sockets.
+///
+/// ```
+/// # runtime::Runtime::new()?.block_on(async {
+/// use runtime::net::UnixDatagram;
+///
+/// let (a, b) = UnixDatagram::pair()?;
+/// a.send(b"hi").await?;
+/// let mut buf = [0; 8];
+/// let n = b.recv(&mut buf).await?;
+/// assert_eq!(&buf[..n], b"hi");
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
+#[derive(Debug)]
+pub struct UnixDatagram {
+    io: Evented<mio::net::UnixDatagram>,
+}
+
+impl UnixDatagram {
+    /// Binds a socket to `path`, which must not exist yet, registered with the current event
+    /// loop.
+    ///
+    /// # Panics
+    ///
+    /// Outside the runtime.
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixDatagram> {
+        UnixDatagram::from_mio(mio::net::UnixDatagram::bind(path)?)
+    }
+
+    /// A socket bound to no address: it can send, and [`connect`](Self::connect), but only a
+    /// peer it is connected to, or a pair, can send to it.
+    ///
+    /// # Panics
+    ///
+    /// Outside the runtime.
+    pub fn unbound() -> io::Result<UnixDatagram> {
+        UnixDatagram::from_mio(mio::net::UnixDatagram::unbound()?)
+    }
+
+    /// Creates a pair of unnamed sockets connected to each other.
+    ///
+    /// # Panics
+    ///
+    /// Outside the runtime.
+    pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
+        let (a, b) = mio::net::UnixDatagram::pair()?;
+        Ok((UnixDatagram::from_mio(a)?, UnixDatagram::from_mio(b)?))
+    }
+
+    /// Wraps a standard socket, switching it to non-blocking mode.
+    ///
+    /// # Panics
+    ///
+    /// Outside the runtime.
+    pub fn from_std(socket: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        socket.set_nonblocking(true)?;
+        UnixDatagram::from_mio(mio::net::UnixDatagram::from_std(socket))
+    }
+
+    fn from_mio(socket: mio::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        Ok(UnixDatagram {
+            io: Evented::new(socket)?,
+        })
+    }
+
+    /// Sets the default peer for [`send`](Self::send) and keeps only its datagrams for
+    /// [`recv`](Self::recv).
+    pub fn connect(&self, path: impl AsRef<Path>) -> io::Result<()> {
+        self.io.get_ref().connect(path)
+    }
+
+    /// Sends `buf` to the socket bound at `target` as one datagram.
+    pub async fn send_to(&self, buf: &[u8], target: impl AsRef<Path>) -> io::Result<usize> {
+        let target = target.as_ref();
+        self.io
+            .io(Direction::Write, |s| s.send_to(buf, target))
+            .await
+    }
+
+    /// Receives one datagram into `buf` (the excess of a longer one is discarded), with the
+    /// sender's address.
+    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        poll_fn(|cx| self.poll_recv_from(cx, buf)).await
+    }
+
+    /// Polls [`recv_from`](Self::recv_from), for use in hand-written futures.
+    pub fn poll_recv_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<(usize, SocketAddr)>> {
+        self.io.poll_io(cx, Direction::Read, |s| s.recv_from(buf))
+    }
+
+    /// Sends `buf` to the connected peer.
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.io(Direction::Write, |s| s.send(buf)).await
+    }
+
+    /// Receives one datagram from the connected peer.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.io(Direction::Read, |s| s.recv(buf)).await
+    }
+
+    /// The local address of the socket.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// The connected peer's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+}

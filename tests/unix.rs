@@ -1,0 +1,323 @@
+//! Unix domain sockets through the runtime: an echo server on a listener bound in the temp
+//! directory with concurrent clients, socket pairs, split streams, half-close, datagrams, and
+//! connecting where nobody listens.
+//!
+//! Each test runs on a 1-worker and a 2-worker runtime (`rt_test!`), is bounded in time, ends
+//! the server task it starts and removes the socket files it binds.
+
+mod support;
+
+use std::io;
+use std::net::Shutdown;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use runtime::net::{UnixDatagram, UnixListener, UnixStream};
+use support::bounded;
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+/// A socket path in the temp directory, unique to this process and call, removed on drop.
+struct TempPath(PathBuf);
+
+impl TempPath {
+    fn new(what: &str) -> TempPath {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let name = format!("runtime-test-{}-{what}-{n}.sock", std::process::id());
+        TempPath(std::env::temp_dir().join(name))
+    }
+}
+
+impl AsRef<Path> for TempPath {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        // Absent when the test failed before binding it.
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Writes back everything it reads until end of stream, then shuts down its write side.
+async fn echo(mut stream: UnixStream) -> io::Result<()> {
+    let mut buf = vec![0; 16 * 1024];
+    loop {
+        match stream.read(&mut buf).await? {
+            0 => return stream.shutdown(Shutdown::Write),
+            n => stream.write_all(&buf[..n]).await?,
+        }
+    }
+}
+
+/// Reads until end of stream.
+async fn read_to_end(stream: &mut UnixStream) -> io::Result<Vec<u8>> {
+    let mut got = Vec::new();
+    let mut buf = [0; 4096];
+    loop {
+        match stream.read(&mut buf).await? {
+            0 => return Ok(got),
+            n => got.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+const CLIENTS: usize = 16;
+const MESSAGES: usize = 50;
+
+/// Echoes `MESSAGES` messages of its own, one after the other, then half-closes and expects
+/// end of stream back.
+async fn client(path: PathBuf, id: usize) -> io::Result<()> {
+    let mut stream = UnixStream::connect(&path).await?;
+    assert_eq!(stream.peer_addr()?.as_pathname(), Some(path.as_path()));
+    assert!(stream.local_addr()?.is_unnamed());
+    let mut back = [0; 64];
+    for m in 0..MESSAGES {
+        let msg = format!("client {id} message {m}");
+        stream.write_all(msg.as_bytes()).await?;
+        stream.read_exact(&mut back[..msg.len()]).await?;
+        assert_eq!(&back[..msg.len()], msg.as_bytes(), "client {id}");
+    }
+    stream.shutdown(Shutdown::Write)?;
+    assert_eq!(stream.read(&mut back).await?, 0, "client {id}: extra bytes");
+    Ok(())
+}
+
+rt_test! {
+    async fn echo_with_concurrent_clients() {
+        bounded(LIMIT, async {
+            let path = TempPath::new("echo");
+            let listener = UnixListener::bind(&path).unwrap();
+            assert_eq!(listener.local_addr().unwrap().as_pathname(), Some(path.0.as_path()));
+            // Serves exactly `CLIENTS` connections, each in a task of its own, and ends.
+            let server = runtime::spawn(async move {
+                let mut conns = Vec::new();
+                for _ in 0..CLIENTS {
+                    let (stream, peer) = listener.accept().await?;
+                    assert!(peer.is_unnamed());
+                    conns.push(runtime::spawn(echo(stream)));
+                }
+                for conn in conns {
+                    conn.await.unwrap()?;
+                }
+                io::Result::Ok(())
+            });
+            let clients: Vec<_> = (0..CLIENTS)
+                .map(|id| runtime::spawn(client(path.0.clone(), id)))
+                .collect();
+            for (id, c) in clients.into_iter().enumerate() {
+                c.await.unwrap().unwrap_or_else(|e| panic!("client {id}: {e}"));
+            }
+            server.await.unwrap().unwrap();
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn listener_from_std() {
+        bounded(LIMIT, async {
+            let path = TempPath::new("from-std");
+            let listener =
+                UnixListener::from_std(std::os::unix::net::UnixListener::bind(&path).unwrap())
+                    .unwrap();
+            let mut client = UnixStream::connect(&path).await.unwrap();
+            let (mut server, _) = listener.accept().await.unwrap();
+            client.write_all(b"over a std listener").await.unwrap();
+            client.shutdown(Shutdown::Write).unwrap();
+            assert_eq!(read_to_end(&mut server).await.unwrap(), b"over a std listener");
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn pair() {
+        bounded(LIMIT, async {
+            let (mut a, mut b) = UnixStream::pair().unwrap();
+            assert!(a.peer_addr().unwrap().is_unnamed());
+            a.write_all(b"to b").await.unwrap();
+            b.write_all(b"to a").await.unwrap();
+            let mut buf = [0; 4];
+            b.read_exact(&mut buf).await.unwrap();
+            assert_eq!(&buf, b"to b");
+            a.read_exact(&mut buf).await.unwrap();
+            assert_eq!(&buf, b"to a");
+
+            // A pair made from standard sockets works the same.
+            let (c, d) = std::os::unix::net::UnixStream::pair().unwrap();
+            let mut c = UnixStream::from_std(c).unwrap();
+            let mut d = UnixStream::from_std(d).unwrap();
+            c.write_all(b"std").await.unwrap();
+            let mut buf = [0; 3];
+            d.read_exact(&mut buf).await.unwrap();
+            assert_eq!(&buf, b"std");
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn half_close() {
+        bounded(LIMIT, async {
+            let (mut a, mut b) = UnixStream::pair().unwrap();
+            a.write_all(b"all of it").await.unwrap();
+            a.shutdown(Shutdown::Write).unwrap();
+            // The data first, then end of stream, and again end of stream.
+            assert_eq!(read_to_end(&mut b).await.unwrap(), b"all of it");
+            assert_eq!(b.read(&mut [0; 8]).await.unwrap(), 0);
+            // The other direction is still open.
+            b.write_all(b"still here").await.unwrap();
+            b.shutdown(Shutdown::Write).unwrap();
+            assert_eq!(read_to_end(&mut a).await.unwrap(), b"still here");
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn split_and_reunite() {
+        bounded(LIMIT, async {
+            // More than the socket buffers hold: the writer and the reader must take turns.
+            const LEN: usize = 2 * 1024 * 1024;
+            let sent: Vec<u8> = (0..LEN).map(|i| (i % 251) as u8).collect();
+            let (a, b) = UnixStream::pair().unwrap();
+            let echo = runtime::spawn(echo(b));
+
+            // Owned halves in two tasks.
+            let (mut r, mut w) = a.into_split();
+            let writer = runtime::spawn({
+                let sent = sent.clone();
+                async move {
+                    w.write_all(&sent).await?;
+                    io::Result::Ok(w)
+                }
+            });
+            let mut got = vec![0; LEN];
+            r.read_exact(&mut got).await.unwrap();
+            assert!(got == sent, "the echo through owned halves differs");
+            let w = writer.await.unwrap().unwrap();
+
+            // Put back together, the stream is still open for writing; borrowed halves then
+            // write and read at once in one task.
+            let mut a = r.reunite(w).unwrap();
+            let (mut r, mut w) = a.split();
+            let mut got = vec![0; LEN];
+            let (wrote, read) = futures_util::future::join(
+                async {
+                    w.write_all(&sent).await?;
+                    w.shutdown()
+                },
+                r.read_exact(&mut got),
+            )
+            .await;
+            wrote.unwrap();
+            read.unwrap();
+            assert!(got == sent, "the echo through borrowed halves differs");
+            assert_eq!(a.read(&mut [0; 8]).await.unwrap(), 0, "end of stream after the echo");
+            echo.await.unwrap().unwrap();
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn reunite_refuses_halves_of_two_streams() {
+        bounded(LIMIT, async {
+            let (a, b) = UnixStream::pair().unwrap();
+            let (ra, _wa) = a.into_split();
+            let (_rb, wb) = b.into_split();
+            let err = ra.reunite(wb).expect_err("the halves are from different streams");
+            assert!(err.to_string().contains("not from the same stream"), "{err}");
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn connect_where_nobody_listens() {
+        bounded(LIMIT, async {
+            let missing = TempPath::new("missing");
+            let err = UnixStream::connect(&missing).await.expect_err("no such socket");
+            assert_eq!(err.kind(), io::ErrorKind::NotFound, "{err}");
+
+            // The socket file of a closed listener stays behind, with nobody listening.
+            let stale = TempPath::new("stale");
+            drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
+            let err = UnixStream::connect(&stale).await.expect_err("nobody listens");
+            assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused, "{err}");
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn datagram_pair_send_recv() {
+        bounded(LIMIT, async {
+            let (a, b) = UnixDatagram::pair().unwrap();
+            // Boundaries are kept, an empty datagram included, and so is their order.
+            let datagrams: [&[u8]; 3] = [b"first", b"", b"a somewhat longer third"];
+            for d in datagrams {
+                assert_eq!(a.send(d).await.unwrap(), d.len());
+            }
+            let mut buf = [0; 64];
+            for d in datagrams {
+                let n = b.recv(&mut buf).await.unwrap();
+                assert_eq!(&buf[..n], d);
+            }
+            // A receive that waits is woken by the datagram sent after it.
+            let waiting = runtime::spawn(async move {
+                let mut buf = [0; 16];
+                let n = b.recv(&mut buf).await?;
+                io::Result::Ok(buf[..n].to_vec())
+            });
+            runtime::time::sleep(Duration::from_millis(20)).await;
+            a.send(b"late").await.unwrap();
+            assert_eq!(waiting.await.unwrap().unwrap(), b"late");
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn datagram_send_to_recv_from() {
+        bounded(LIMIT, async {
+            let (pa, pb) = (TempPath::new("dgram-a"), TempPath::new("dgram-b"));
+            let a = UnixDatagram::bind(&pa).unwrap();
+            let b = UnixDatagram::bind(&pb).unwrap();
+            assert_eq!(a.local_addr().unwrap().as_pathname(), Some(pa.0.as_path()));
+
+            a.send_to(b"from a", &pb).await.unwrap();
+            let mut buf = [0; 64];
+            let (n, from) = b.recv_from(&mut buf).await.unwrap();
+            assert_eq!((&buf[..n], from.as_pathname()), (&b"from a"[..], Some(pa.0.as_path())));
+
+            // An unbound sender is unnamed to its receiver.
+            let unbound = UnixDatagram::unbound().unwrap();
+            unbound.send_to(b"anonymous", &pb).await.unwrap();
+            let (n, from) = b.recv_from(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], b"anonymous");
+            assert!(from.is_unnamed());
+
+            // Connected, a socket sends without naming the peer.
+            b.connect(&pa).unwrap();
+            assert_eq!(b.peer_addr().unwrap().as_pathname(), Some(pa.0.as_path()));
+            b.send(b"reply").await.unwrap();
+            let n = a.recv(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], b"reply");
+
+            // A standard socket wraps the same way.
+            let c = UnixDatagram::from_std(std::os::unix::net::UnixDatagram::unbound().unwrap())
+                .unwrap();
+            c.send_to(b"wrapped", &pa).await.unwrap();
+            let (n, from) = a.recv_from(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], b"wrapped");
+            assert!(from.is_unnamed());
+        })
+        .await
+    }
+}
