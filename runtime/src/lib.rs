@@ -27,11 +27,45 @@
 //! ```
 //!
 //! - Tasks: [`spawn`] (`Send`, may run on any worker), [`spawn_local`] (pinned to the current
-//!   worker, may hold `Rc` and `RefCell`), [`JoinHandle`], [`yield_now`].
+//!   worker, may hold `Rc` and `RefCell`), [`JoinHandle`], [`JoinSet`], [`yield_now`].
 //! - Sockets: [`net`] (TCP, UDP), registered with the loop that creates them.
 //! - Time: [`time`] (`sleep`, `timeout`, `interval`).
 //! - Blocking calls (file I/O, CPU-heavy work, a blocking library) stall the loop they run on
 //!   and every socket it owns: keep them out of tasks, or in short steps with [`yield_now`].
+//! - Waiting on several futures at once: [`join!`], [`try_join!`], [`select!`] (see below).
+//!
+//! # Waiting on several futures
+//!
+//! [`join!`] waits for all of its futures, [`try_join!`] for all of them or the first error,
+//! and [`select!`] for the first of them to finish. They are `futures-util`'s macros,
+//! re-exported with its [`future`] and [`stream`] helpers; `select!` takes fused futures
+//! ([`FutureExt::fuse`](future::FutureExt::fuse)).
+//!
+//! ```
+//! use std::time::Duration;
+//! use runtime::future::FutureExt;
+//!
+//! # runtime::Runtime::new()?.block_on(async {
+//! // Both at once.
+//! let (a, b) = runtime::join!(async { 1 }, async { 2 });
+//! assert_eq!(a + b, 3);
+//!
+//! // Both, or the first error.
+//! let parse = |s: &'static str| async move { s.parse::<u32>() };
+//! assert_eq!(runtime::try_join!(parse("4"), parse("2")), Ok((4, 2)));
+//! assert!(runtime::try_join!(parse("4"), parse("x")).is_err());
+//!
+//! // Whichever finishes first.
+//! let mut task = runtime::spawn(async { "task" }).fuse();
+//! let mut timer = Box::pin(runtime::time::sleep(Duration::from_secs(60)).fuse());
+//! let first = runtime::select! {
+//!     output = task => output.unwrap(),
+//!     () = timer => "timer",
+//! };
+//! assert_eq!(first, "task");
+//! # });
+//! # std::io::Result::Ok(())
+//! ```
 
 #![warn(missing_docs)]
 
@@ -50,7 +84,11 @@ pub use builder::{Builder, PIN_ENV, STEALING_ENV, WORKERS_ENV};
 pub use macros::{main, test};
 pub use runtime::Runtime;
 pub use scheduler::metrics::{RuntimeMetrics, WorkerMetrics};
-pub use task::{yield_now, JoinError, JoinHandle};
+pub use task::{yield_now, JoinError, JoinHandle, JoinSet};
+
+// `futures-util`'s future combinators, so that users need no other crate for them.
+#[doc(no_inline)]
+pub use futures_util::{future, join, pin_mut, select, select_biased, stream, try_join};
 
 /// Sockets, registered with the event loop of the thread that creates them, and [`serve`](net::serve)
 /// for listeners sharded across every loop.

@@ -18,6 +18,7 @@
 
 mod harness;
 mod join;
+mod join_set;
 mod registry;
 mod yield_now;
 
@@ -26,6 +27,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 pub use join::{JoinError, JoinHandle};
+pub use join_set::JoinSet;
 pub(crate) use registry::Registry;
 pub use yield_now::yield_now;
 
