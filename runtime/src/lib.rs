@@ -30,9 +30,23 @@
 //!   worker, may hold `Rc` and `RefCell`), [`JoinHandle`], [`JoinSet`], [`yield_now`].
 //! - Sockets: [`net`] (TCP, UDP), registered with the loop that creates them.
 //! - Time: [`time`] (`sleep`, `timeout`, `interval`).
-//! - Blocking calls (file I/O, CPU-heavy work, a blocking library) stall the loop they run on
-//!   and every socket it owns: keep them out of tasks, or in short steps with [`yield_now`].
+//! - Blocking work: [`spawn_blocking`].
 //! - Waiting on several futures at once: [`join!`], [`try_join!`], [`select!`] (see below).
+//!
+//! # Blocking calls
+//!
+//! A blocking call (file I/O, a CPU-heavy computation, a blocking library, `std::thread::sleep`)
+//! stalls the loop it runs on and every socket that loop owns. Put it in [`spawn_blocking`],
+//! which runs it on a pool of threads of its own and gives a [`JoinHandle`] to await, or split
+//! a long computation into short steps with [`yield_now`] between them.
+//!
+//! ```
+//! # runtime::Runtime::new()?.block_on(async {
+//! let sum = runtime::spawn_blocking(|| (1..=1_000u64).sum::<u64>()).await.unwrap();
+//! assert_eq!(sum, 500_500);
+//! # });
+//! # std::io::Result::Ok(())
+//! ```
 //!
 //! # Waiting on several futures
 //!
@@ -70,6 +84,7 @@
 #![warn(missing_docs)]
 
 mod affinity;
+mod blocking;
 mod builder;
 mod loom;
 mod runtime;
@@ -162,6 +177,47 @@ where
          the `block_on` that owns worker 0), since the task is pinned to that worker's thread",
     );
     task::spawn_local(&shared, worker, future)
+}
+
+/// Runs a closure that blocks (file I/O, a blocking library, a long computation) on the
+/// runtime's blocking pool, so that it stalls no event loop, and returns a handle to its
+/// output.
+///
+/// The pool starts a thread when no idle one can take the closure, up to
+/// [`Builder::max_blocking_threads`] (512 by default; past that, closures wait for a free
+/// thread), and a thread idle for [`Builder::blocking_keep_alive`] (10 s) exits. The threads
+/// are named `{thread_name}-blocking` (`runtime-blocking` by default). The closure runs inside
+/// the runtime, so it may [`spawn`] tasks (and, as a task, may not call [`Runtime::block_on`]).
+///
+/// A panic in the closure makes the handle give a [`JoinError`] for which
+/// [`is_panic`](JoinError::is_panic) is true. [`JoinHandle::abort`] keeps a closure that has
+/// not started from running, but cannot stop one that has. When the runtime shuts down,
+/// closures not started are dropped and those running are left to finish on their threads:
+/// shutdown does not wait for them.
+///
+/// ```
+/// # runtime::Runtime::new()?.block_on(async {
+/// let handle = runtime::spawn_blocking(|| {
+///     // Stands for a blocking call; on the event loop it would stall every socket there.
+///     std::thread::sleep(std::time::Duration::from_millis(10));
+///     "done"
+/// });
+/// assert_eq!(handle.await.unwrap(), "done");
+/// # });
+/// # std::io::Result::Ok(())
+/// ```
+///
+/// # Panics
+///
+/// Outside the runtime (use [`Runtime::spawn_blocking`] there), or if the OS refuses a thread
+/// when the pool has none.
+pub fn spawn_blocking<F, T>(f: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let (shared, _) = scheduler::context::current("`runtime::spawn_blocking`");
+    task::spawn_blocking(&shared, f)
 }
 
 /// Runs the future `make` returns on every worker of the current runtime, pinned there; see
