@@ -30,7 +30,7 @@
 //!   worker, may hold `Rc` and `RefCell`), [`JoinHandle`], [`JoinSet`], [`yield_now`].
 //! - Sockets: [`net`] (TCP, UDP), registered with the loop that creates them.
 //! - Time: [`time`] (`sleep`, `timeout`, `interval`).
-//! - Blocking work: [`spawn_blocking`].
+//! - Blocking work: [`spawn_blocking`], and [`fs`] on top of it.
 //! - Waiting on several futures at once: [`join!`], [`try_join!`], [`select!`] (see below).
 //!
 //! # Blocking calls
@@ -38,7 +38,8 @@
 //! A blocking call (file I/O, a CPU-heavy computation, a blocking library, `std::thread::sleep`)
 //! stalls the loop it runs on and every socket that loop owns. Put it in [`spawn_blocking`],
 //! which runs it on a pool of threads of its own and gives a [`JoinHandle`] to await, or split
-//! a long computation into short steps with [`yield_now`] between them.
+//! a long computation into short steps with [`yield_now`] between them. Files go through
+//! [`fs`], which does this for you.
 //!
 //! ```
 //! # runtime::Runtime::new()?.block_on(async {
@@ -86,6 +87,7 @@
 mod affinity;
 mod blocking;
 mod builder;
+pub mod fs;
 mod loom;
 mod runtime;
 mod scheduler;
