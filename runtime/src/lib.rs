@@ -49,6 +49,14 @@
 //! # std::io::Result::Ok(())
 //! ```
 //!
+//! # Channels and locks
+//!
+//! The runtime has no channels or locks of its own: those of runtime-agnostic libraries work on
+//! it, across tasks on any worker. `tokio::sync` (`mpsc`, `oneshot`, `broadcast`, `watch`,
+//! `Mutex`, `RwLock`, `Notify`, `Semaphore`; the `sync` feature of `tokio` alone, which starts
+//! no tokio runtime), `async-channel` and `futures-channel` are good choices. Never hold a
+//! `std::sync::Mutex` guard across an `.await`.
+//!
 //! # Waiting on several futures
 //!
 //! [`join!`] waits for all of its futures, [`try_join!`] for all of them or the first error,
