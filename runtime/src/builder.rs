@@ -1,7 +1,9 @@
 //! Configuring a runtime before it starts.
 
 use std::io;
+use std::time::Duration;
 
+use crate::blocking;
 use crate::Runtime;
 
 /// The environment variable that sets the worker count when the code does not.
@@ -16,10 +18,14 @@ pub const STEALING_ENV: &str = "RUNTIME_STEALING";
 /// Builds a [`Runtime`] with custom settings.
 ///
 /// ```
+/// use std::time::Duration;
+///
 /// let runtime = runtime::Builder::new()
 ///     .workers(2)
 ///     .thread_name("server")
 ///     .pin_workers(false)
+///     .max_blocking_threads(64)
+///     .blocking_keep_alive(Duration::from_secs(1))
 ///     .build()?;
 /// assert_eq!(runtime.block_on(async { 1 + 1 }), 2);
 /// # std::io::Result::Ok(())
@@ -30,6 +36,8 @@ pub struct Builder {
     thread_name: String,
     pin: Option<bool>,
     stealing: Option<bool>,
+    max_blocking_threads: usize,
+    blocking_keep_alive: Duration,
 }
 
 impl Default for Builder {
@@ -41,13 +49,16 @@ impl Default for Builder {
 impl Builder {
     /// Default settings: one worker per CPU this process may run on (or `RUNTIME_WORKERS` of
     /// them), threads named `runtime-N`, workers not pinned (unless `RUNTIME_PIN=1`), stealing
-    /// on (unless `RUNTIME_STEALING=0`).
+    /// on (unless `RUNTIME_STEALING=0`), up to 512 blocking threads kept 10 s when idle.
     pub fn new() -> Builder {
         Builder {
             workers: None,
             thread_name: "runtime".to_owned(),
             pin: None,
             stealing: None,
+            // As tokio's: blocking threads mostly wait on the OS, so many can run at once.
+            max_blocking_threads: 512,
+            blocking_keep_alive: Duration::from_secs(10),
         }
     }
 
@@ -64,7 +75,8 @@ impl Builder {
         self
     }
 
-    /// The name prefix of the worker threads; worker `i` is named `{name}-{i}`.
+    /// The name prefix of the runtime's threads: worker `i` is named `{name}-{i}`, and the
+    /// threads of the blocking pool `{name}-blocking`.
     pub fn thread_name(mut self, name: impl Into<String>) -> Builder {
         self.thread_name = name.into();
         self
@@ -85,6 +97,25 @@ impl Builder {
     /// on: the pure thread-per-core model.
     pub fn stealing(mut self, stealing: bool) -> Builder {
         self.stealing = Some(stealing);
+        self
+    }
+
+    /// The most threads the blocking pool runs at once (512 by default). Closures spawned with
+    /// [`spawn_blocking`](crate::spawn_blocking) while all of them are busy wait in a queue.
+    ///
+    /// # Panics
+    ///
+    /// If `max` is zero.
+    pub fn max_blocking_threads(mut self, max: usize) -> Builder {
+        assert!(max > 0, "the blocking pool needs at least one thread");
+        self.max_blocking_threads = max;
+        self
+    }
+
+    /// How long a thread of the blocking pool waits for another closure before it exits (10 s
+    /// by default).
+    pub fn blocking_keep_alive(mut self, keep_alive: Duration) -> Builder {
+        self.blocking_keep_alive = keep_alive;
         self
     }
 
@@ -117,7 +148,12 @@ impl Builder {
                 Ok("0" | "off" | "false")
             ),
         };
-        Runtime::start(workers, &self.thread_name, pin, stealing)
+        let blocking = blocking::Config {
+            max_threads: self.max_blocking_threads,
+            keep_alive: self.blocking_keep_alive,
+            thread_name: self.thread_name.clone(),
+        };
+        Runtime::start(workers, &self.thread_name, pin, stealing, blocking)
     }
 }
 

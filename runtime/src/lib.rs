@@ -27,17 +27,76 @@
 //! ```
 //!
 //! - Tasks: [`spawn`] (`Send`, may run on any worker), [`spawn_local`] (pinned to the current
-//!   worker, may hold `Rc` and `RefCell`), [`JoinHandle`], [`yield_now`].
-//! - Sockets: [`net`] (TCP, UDP), registered with the loop that creates them.
+//!   worker, may hold `Rc` and `RefCell`), [`JoinHandle`], [`JoinSet`], [`yield_now`].
+//! - Sockets: [`net`] (TCP, UDP, Unix domain), registered with the loop that creates them.
 //! - Time: [`time`] (`sleep`, `timeout`, `interval`).
 //! - hyper 1.x (feature `hyper`): its executor, timer and I/O traits in `runtime::hyper`.
-//! - Blocking calls (file I/O, CPU-heavy work, a blocking library) stall the loop they run on
-//!   and every socket it owns: keep them out of tasks, or in short steps with [`yield_now`].
+//! - Blocking work: [`spawn_blocking`], and [`fs`] on top of it.
+//! - Waiting on several futures at once: [`join!`], [`try_join!`], [`select!`] (see below).
+//!
+//! # Blocking calls
+//!
+//! A blocking call (file I/O, a CPU-heavy computation, a blocking library, `std::thread::sleep`)
+//! stalls the loop it runs on and every socket that loop owns. Put it in [`spawn_blocking`],
+//! which runs it on a pool of threads of its own and gives a [`JoinHandle`] to await, or split
+//! a long computation into short steps with [`yield_now`] between them. Files go through
+//! [`fs`], which does this for you.
+//!
+//! ```
+//! # runtime::Runtime::new()?.block_on(async {
+//! let sum = runtime::spawn_blocking(|| (1..=1_000u64).sum::<u64>()).await.unwrap();
+//! assert_eq!(sum, 500_500);
+//! # });
+//! # std::io::Result::Ok(())
+//! ```
+//!
+//! # Channels and locks
+//!
+//! The runtime has no channels or locks of its own: those of runtime-agnostic libraries work on
+//! it, across tasks on any worker. `tokio::sync` (`mpsc`, `oneshot`, `broadcast`, `watch`,
+//! `Mutex`, `RwLock`, `Notify`, `Semaphore`; the `sync` feature of `tokio` alone, which starts
+//! no tokio runtime), `async-channel` and `futures-channel` are good choices. Never hold a
+//! `std::sync::Mutex` guard across an `.await`.
+//!
+//! # Waiting on several futures
+//!
+//! [`join!`] waits for all of its futures, [`try_join!`] for all of them or the first error,
+//! and [`select!`] for the first of them to finish. They are `futures-util`'s macros,
+//! re-exported with its [`future`] and [`stream`] helpers; `select!` takes fused futures
+//! ([`FutureExt::fuse`](future::FutureExt::fuse)).
+//!
+//! ```
+//! use std::time::Duration;
+//! use runtime::future::FutureExt;
+//!
+//! # runtime::Runtime::new()?.block_on(async {
+//! // Both at once.
+//! let (a, b) = runtime::join!(async { 1 }, async { 2 });
+//! assert_eq!(a + b, 3);
+//!
+//! // Both, or the first error.
+//! let parse = |s: &'static str| async move { s.parse::<u32>() };
+//! assert_eq!(runtime::try_join!(parse("4"), parse("2")), Ok((4, 2)));
+//! assert!(runtime::try_join!(parse("4"), parse("x")).is_err());
+//!
+//! // Whichever finishes first.
+//! let mut task = runtime::spawn(async { "task" }).fuse();
+//! let mut timer = Box::pin(runtime::time::sleep(Duration::from_secs(60)).fuse());
+//! let first = runtime::select! {
+//!     output = task => output.unwrap(),
+//!     () = timer => "timer",
+//! };
+//! assert_eq!(first, "task");
+//! # });
+//! # std::io::Result::Ok(())
+//! ```
 
 #![warn(missing_docs)]
 
 mod affinity;
+mod blocking;
 mod builder;
+pub mod fs;
 #[cfg(feature = "hyper")]
 pub mod hyper;
 mod loom;
@@ -53,7 +112,11 @@ pub use builder::{Builder, PIN_ENV, STEALING_ENV, WORKERS_ENV};
 pub use macros::{main, test};
 pub use runtime::Runtime;
 pub use scheduler::metrics::{RuntimeMetrics, WorkerMetrics};
-pub use task::{yield_now, JoinError, JoinHandle};
+pub use task::{yield_now, JoinError, JoinHandle, JoinSet};
+
+// `futures-util`'s future combinators, so that users need no other crate for them.
+#[doc(no_inline)]
+pub use futures_util::{future, join, pin_mut, select, select_biased, stream, try_join};
 
 /// Sockets, registered with the event loop of the thread that creates them, and [`serve`](net::serve)
 /// for listeners sharded across every loop.
@@ -127,6 +190,47 @@ where
          the `block_on` that owns worker 0), since the task is pinned to that worker's thread",
     );
     task::spawn_local(&shared, worker, future)
+}
+
+/// Runs a closure that blocks (file I/O, a blocking library, a long computation) on the
+/// runtime's blocking pool, so that it stalls no event loop, and returns a handle to its
+/// output.
+///
+/// The pool starts a thread when no idle one can take the closure, up to
+/// [`Builder::max_blocking_threads`] (512 by default; past that, closures wait for a free
+/// thread), and a thread idle for [`Builder::blocking_keep_alive`] (10 s) exits. The threads
+/// are named `{thread_name}-blocking` (`runtime-blocking` by default). The closure runs inside
+/// the runtime, so it may [`spawn`] tasks (and, as a task, may not call [`Runtime::block_on`]).
+///
+/// A panic in the closure makes the handle give a [`JoinError`] for which
+/// [`is_panic`](JoinError::is_panic) is true. [`JoinHandle::abort`] keeps a closure that has
+/// not started from running, but cannot stop one that has. When the runtime shuts down,
+/// closures not started are dropped and those running are left to finish on their threads:
+/// shutdown does not wait for them.
+///
+/// ```
+/// # runtime::Runtime::new()?.block_on(async {
+/// let handle = runtime::spawn_blocking(|| {
+///     // Stands for a blocking call; on the event loop it would stall every socket there.
+///     std::thread::sleep(std::time::Duration::from_millis(10));
+///     "done"
+/// });
+/// assert_eq!(handle.await.unwrap(), "done");
+/// # });
+/// # std::io::Result::Ok(())
+/// ```
+///
+/// # Panics
+///
+/// Outside the runtime (use [`Runtime::spawn_blocking`] there), or if the OS refuses a thread
+/// when the pool has none.
+pub fn spawn_blocking<F, T>(f: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let (shared, _) = scheduler::context::current("`runtime::spawn_blocking`");
+    task::spawn_blocking(&shared, f)
 }
 
 /// Runs the future `make` returns on every worker of the current runtime, pinned there; see

@@ -14,6 +14,9 @@
 //! tasks can only be dropped on its home thread: a runtime dropped elsewhere leaks them.
 //! Dropped inside one of its own tasks, the runtime finishes shutting down on a thread of its
 //! own once that task returns to its loop.
+//!
+//! Blocking closures not started yet are dropped first; those running are detached (see
+//! `blocking`).
 
 use std::future::Future;
 use std::sync::atomic::Ordering;
@@ -23,6 +26,7 @@ use std::thread::{self, ThreadId};
 use parking_lot::Mutex;
 
 use crate::affinity;
+use crate::blocking;
 use crate::scheduler::metrics::RuntimeMetrics;
 use crate::scheduler::{self, context, Local, Shared, Worker};
 use crate::task::{self, JoinHandle};
@@ -62,8 +66,9 @@ impl Runtime {
         name: &str,
         pin: bool,
         stealing: bool,
+        blocking: blocking::Config,
     ) -> std::io::Result<Runtime> {
-        let (shared, queues) = Shared::new(workers, stealing)?;
+        let (shared, queues) = Shared::new(workers, stealing, blocking)?;
         let shared = Arc::new(shared);
         let mut queues = queues.into_iter();
         let cores = if pin { affinity::cores() } else { Vec::new() };
@@ -183,6 +188,23 @@ impl Runtime {
         task::spawn(&self.shared, None, future)
     }
 
+    /// Runs a blocking closure on the blocking pool, from outside the runtime; see
+    /// [`spawn_blocking`](crate::spawn_blocking).
+    ///
+    /// ```
+    /// let runtime = runtime::Runtime::new()?;
+    /// let handle = runtime.spawn_blocking(|| std::fs::metadata("/").is_ok());
+    /// assert!(runtime.block_on(handle).unwrap());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn spawn_blocking<F, T>(&self, f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        task::spawn_blocking(&self.shared, f)
+    }
+
     /// Runs the future `make` returns on every worker, each pinned to its worker (so it may
     /// hold `!Send` values): the thread-per-core style, one task per loop. `make` is called on
     /// each worker's own thread.
@@ -263,6 +285,7 @@ impl Stopping {
             home,
             threads,
         } = self;
+        shared.blocking.shutdown();
         for remote in &shared.workers[1..] {
             remote.wake_reactor();
         }

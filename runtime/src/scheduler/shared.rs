@@ -1,6 +1,6 @@
 //! What all workers of one runtime share: each worker's remote face (reactor, timers, inbox,
 //! park state, stealer, counters), the injector for tasks from outside, the task registry, who
-//! is searching, and the closing flag.
+//! is searching, the blocking pool, and the closing flag.
 //!
 //! Scheduling rules, applied when a task is spawned or woken:
 //! - a `Send` task goes to the run queue of the worker whose thread wakes it, so a task tends
@@ -20,6 +20,7 @@ use super::idle::Idle;
 use super::inbox::Inbox;
 use super::metrics::{RuntimeMetrics, WorkerCounters};
 use super::park::ParkState;
+use crate::blocking;
 use crate::loom::fence;
 use crate::task::{Registry, Runnable};
 use crate::time::Timers;
@@ -33,6 +34,7 @@ pub(crate) struct Shared {
     pub(crate) stealing: bool,
     /// The origin of `Remote::last_turn`.
     pub(crate) epoch: Instant,
+    pub(crate) blocking: blocking::Pool,
     closing: AtomicBool,
 }
 
@@ -55,6 +57,7 @@ impl Shared {
     pub(crate) fn new(
         workers: usize,
         stealing: bool,
+        blocking: blocking::Config,
     ) -> std::io::Result<(Shared, Vec<Worker<Runnable>>)> {
         let mut queues = Vec::with_capacity(workers);
         let epoch = Instant::now();
@@ -82,6 +85,7 @@ impl Shared {
             idle: Idle::new(workers),
             stealing,
             epoch,
+            blocking: blocking::Pool::new(blocking),
             closing: AtomicBool::new(false),
         };
         Ok((shared, queues))

@@ -14,10 +14,12 @@
 //!   must never be dropped elsewhere).
 //!
 //! A `Send` task's schedule function sends it to the run queue of the worker that wakes it (or
-//! the injector, from outside); a pinned task's always sends it home (see `scheduler`).
+//! the injector, from outside); a pinned task's always sends it home (see `scheduler`); a
+//! blocking task's sends it to the blocking pool (see `blocking`).
 
 mod harness;
 mod join;
+mod join_set;
 mod registry;
 mod yield_now;
 
@@ -26,10 +28,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 pub use join::{JoinError, JoinHandle};
+pub use join_set::JoinSet;
 pub(crate) use registry::Registry;
 pub use yield_now::yield_now;
 
-use crate::scheduler::Shared;
+use crate::scheduler::{context, Shared};
 use harness::Harness;
 
 /// A task ready to be polled, as the queues hold it.
@@ -70,6 +73,26 @@ where
         })
     };
     let shard = shared.registry.send_shard(worker);
+    create(shared, shard, future, |f, b| b.spawn(move |_| f, schedule))
+}
+
+/// Creates a task that calls `f` on a thread of the blocking pool, and queues it there. The
+/// closure runs inside the runtime, so it may spawn tasks.
+pub(crate) fn spawn_blocking<F, T>(shared: &Arc<Shared>, f: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let schedule = {
+        let pool = shared.blocking.clone();
+        move |runnable| pool.schedule(runnable)
+    };
+    let runtime = shared.clone();
+    let future = async move {
+        let _enter = context::enter_handle(runtime);
+        f()
+    };
+    let shard = shared.registry.blocking_shard();
     create(shared, shard, future, |f, b| b.spawn(move |_| f, schedule))
 }
 

@@ -8,7 +8,9 @@
 //! The registry is sharded: one shard per worker for its pinned tasks (which only that worker
 //! may drop), one per worker for the `Send` tasks spawned there, and one for `Send` tasks
 //! spawned from outside the runtime. A spawn or a completion locks one shard, which only
-//! contends with another worker when a task finishes away from where it was spawned.
+//! contends with another worker when a task finishes away from where it was spawned. A last
+//! shard holds the blocking pool's tasks, which shutdown leaves to the pool: it drops those
+//! still queued, and those running cannot be reached until their closure returns.
 
 use std::task::Waker;
 
@@ -32,7 +34,7 @@ pub(crate) struct Slot {
 impl Registry {
     pub(crate) fn new(workers: usize) -> Registry {
         Registry {
-            shards: (0..2 * workers + 1)
+            shards: (0..2 * workers + 2)
                 .map(|_| Mutex::new(Slab::new()))
                 .collect(),
             workers,
@@ -50,6 +52,11 @@ impl Registry {
             Some(w) => self.workers + w,
             None => 2 * self.workers,
         }
+    }
+
+    /// The shard of the blocking pool's tasks.
+    pub(crate) fn blocking_shard(&self) -> usize {
+        2 * self.workers + 1
     }
 
     /// Builds a task with the slot it is about to occupy and records its waker there.

@@ -1,0 +1,172 @@
+//! The pool's threads and its queue: one mutex over the queue and the thread counts, and a
+//! condition variable idle threads wait on.
+
+use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex, MutexGuard};
+
+use crate::task::Runnable;
+
+/// How large the pool may grow and how long its threads wait for work.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) max_threads: usize,
+    pub(crate) keep_alive: Duration,
+    pub(crate) thread_name: String,
+}
+
+/// A handle to the pool; each of its threads holds one too.
+#[derive(Clone)]
+pub(crate) struct Pool {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    /// Signalled when a task is handed to an idle thread, and at shutdown.
+    work: Condvar,
+    config: Config,
+}
+
+struct State {
+    queue: VecDeque<Runnable>,
+    /// Threads alive, counted from the moment one is decided on.
+    threads: usize,
+    /// Threads waiting for work, less those already told to take some.
+    idle: usize,
+    /// Idle threads told to take a task that have not woken yet. A thread that wakes takes one
+    /// before it looks at its timeout, so a task handed over as the keep-alive runs out is
+    /// never left behind.
+    wakeups: usize,
+    shut_down: bool,
+}
+
+impl Pool {
+    pub(crate) fn new(config: Config) -> Pool {
+        Pool {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State {
+                    queue: VecDeque::new(),
+                    threads: 0,
+                    idle: 0,
+                    wakeups: 0,
+                    shut_down: false,
+                }),
+                work: Condvar::new(),
+                config,
+            }),
+        }
+    }
+
+    /// Queues a task for the next free thread: an idle one, else a new one while below the
+    /// maximum, else the first busy one to finish. After shutdown the task is dropped.
+    ///
+    /// # Panics
+    ///
+    /// If the OS refuses a thread and the pool has none left to run the task.
+    pub(crate) fn schedule(&self, runnable: Runnable) {
+        let mut state = self.inner.state.lock();
+        if state.shut_down {
+            drop(state);
+            // Dropped outside the lock: dropping a task runs its destructors.
+            drop(runnable);
+            return;
+        }
+        state.queue.push_back(runnable);
+        if state.idle > 0 {
+            state.idle -= 1;
+            state.wakeups += 1;
+            drop(state);
+            self.inner.work.notify_one();
+        } else if state.threads < self.inner.config.max_threads {
+            state.threads += 1;
+            drop(state);
+            self.start_thread();
+        }
+    }
+
+    fn start_thread(&self) {
+        let inner = self.inner.clone();
+        let started = thread::Builder::new()
+            .name(format!("{}-blocking", self.inner.config.thread_name))
+            .spawn(move || inner.run());
+        if let Err(e) = started {
+            let mut state = self.inner.state.lock();
+            state.threads -= 1;
+            // With a thread left, the task waits for it; with none, it would wait forever.
+            assert!(
+                state.threads > 0,
+                "the OS refused a thread for the blocking pool: {e}"
+            );
+        }
+    }
+
+    /// Drops the queued tasks and tells idle threads to exit; running ones exit when their
+    /// closure returns.
+    pub(crate) fn shutdown(&self) {
+        let queued = {
+            let mut state = self.inner.state.lock();
+            state.shut_down = true;
+            std::mem::take(&mut state.queue)
+        };
+        self.inner.work.notify_all();
+        drop(queued);
+    }
+}
+
+impl Inner {
+    /// A thread's life: run queued tasks, wait for more while idle, exit after the keep-alive
+    /// or at shutdown.
+    fn run(&self) {
+        let mut state = self.state.lock();
+        loop {
+            if let Some(runnable) = state.queue.pop_front() {
+                MutexGuard::unlocked(&mut state, || run(runnable));
+            } else if state.shut_down || !self.wait_for_work(&mut state) {
+                break;
+            }
+        }
+        state.threads -= 1;
+    }
+
+    /// Waits as an idle thread until told to take a task (true), or until the keep-alive has
+    /// passed or the pool shuts down (false).
+    fn wait_for_work(&self, state: &mut MutexGuard<'_, State>) -> bool {
+        state.idle += 1;
+        // `None`: a keep-alive too long to add to now, which is forever.
+        let deadline = Instant::now().checked_add(self.config.keep_alive);
+        loop {
+            let timed_out = match deadline {
+                Some(deadline) => self.work.wait_until(state, deadline).timed_out(),
+                None => {
+                    self.work.wait(state);
+                    false
+                }
+            };
+            if state.wakeups > 0 {
+                // `schedule` took this thread off the idle count.
+                state.wakeups -= 1;
+                return true;
+            }
+            if timed_out || state.shut_down {
+                state.idle -= 1;
+                return false;
+            }
+        }
+    }
+}
+
+/// Runs a task, or drops it unrun if it was aborted.
+fn run(runnable: Runnable) {
+    if runnable.metadata().is_aborted() {
+        drop(runnable);
+        return;
+    }
+    // The harness catches the closure's panic; what can still unwind is a panicking waker of
+    // the task's awaiter, which must not end the thread with the pool's counts wrong.
+    let _ = catch_unwind(AssertUnwindSafe(|| runnable.run()));
+}
