@@ -24,6 +24,7 @@ mod split;
 mod tcp;
 mod udp;
 mod unix;
+mod wake;
 
 pub use connection::Connection;
 pub use context::{enter, EnterGuard};
@@ -32,3 +33,4 @@ pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf
 pub use tcp::{ListenOptions, TcpListener, TcpStream};
 pub use udp::UdpSocket;
 pub use unix::{UnixDatagram, UnixListener, UnixStream};
+pub use wake::wake_all;

@@ -3,8 +3,8 @@
 use std::io;
 use std::time::Duration;
 
-use crate::blocking;
 use crate::Runtime;
+use crate::{blocking, fd_limit};
 
 /// The environment variable that sets the worker count when the code does not.
 pub const WORKERS_ENV: &str = "RUNTIME_WORKERS";
@@ -38,6 +38,7 @@ pub struct Builder {
     stealing: Option<bool>,
     max_blocking_threads: usize,
     blocking_keep_alive: Duration,
+    raise_fd_limit: bool,
 }
 
 impl Default for Builder {
@@ -49,7 +50,8 @@ impl Default for Builder {
 impl Builder {
     /// Default settings: one worker per CPU this process may run on (or `RUNTIME_WORKERS` of
     /// them), threads named `runtime-N`, workers not pinned (unless `RUNTIME_PIN=1`), stealing
-    /// on (unless `RUNTIME_STEALING=0`), up to 512 blocking threads kept 10 s when idle.
+    /// on (unless `RUNTIME_STEALING=0`), up to 512 blocking threads kept 10 s when idle, and
+    /// the process's limit on open files raised to its hard limit.
     pub fn new() -> Builder {
         Builder {
             workers: None,
@@ -59,6 +61,7 @@ impl Builder {
             // As tokio's: blocking threads mostly wait on the OS, so many can run at once.
             max_blocking_threads: 512,
             blocking_keep_alive: Duration::from_secs(10),
+            raise_fd_limit: true,
         }
     }
 
@@ -119,6 +122,21 @@ impl Builder {
         self
     }
 
+    /// Whether to raise the process's soft limit on open files (`RLIMIT_NOFILE`) to its hard
+    /// limit when the runtime starts (on by default). Every connection is a file descriptor,
+    /// and the usual soft limit of 1,024 is far below what a server with many connections
+    /// needs; the hard limit is what the administrator allows.
+    ///
+    /// ```
+    /// let runtime = runtime::Builder::new().raise_fd_limit(false).build()?;
+    /// # drop(runtime);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn raise_fd_limit(mut self, raise: bool) -> Builder {
+        self.raise_fd_limit = raise;
+        self
+    }
+
     /// Starts the runtime: creates each worker's reactor and spawns the worker threads.
     ///
     /// Fails if `RUNTIME_WORKERS` is set to something other than a positive integer, or if
@@ -148,6 +166,10 @@ impl Builder {
                 Ok("0" | "off" | "false")
             ),
         };
+        if self.raise_fd_limit {
+            // Best effort: a server that cannot raise it still runs, with fewer connections.
+            let _ = fd_limit::raise();
+        }
         let blocking = blocking::Config {
             max_threads: self.max_blocking_threads,
             keep_alive: self.blocking_keep_alive,

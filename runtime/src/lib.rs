@@ -96,6 +96,7 @@
 mod affinity;
 mod blocking;
 mod builder;
+mod fd_limit;
 pub mod fs;
 #[cfg(feature = "hyper")]
 pub mod hyper;

@@ -169,7 +169,7 @@ impl Reactor {
                 }
             }
         }
-        driver.wakers.drain(..).for_each(Waker::wake);
+        crate::wake_all(driver.wakers.drain(..));
         Ok(stats)
     }
 
@@ -188,7 +188,7 @@ impl Reactor {
         for (_, (_, io)) in self.inner.ios.lock().slots.iter() {
             io.shutdown(&mut wakers);
         }
-        wakers.into_iter().for_each(Waker::wake);
+        crate::wake_all(wakers);
     }
 
     /// Whether two handles drive the same `mio::Poll`.

@@ -118,6 +118,7 @@ impl Worker {
     /// that keeps waking itself cannot starve the loop. Every [`EVENT_INTERVAL`] tasks the
     /// reactor and the timers get their turn.
     fn step(&mut self, main: Option<&AtomicBool>) {
+        let _abort = AbortOnPanic(self.index);
         loop {
             match self.next_task() {
                 Some(runnable) => {
@@ -363,6 +364,25 @@ pub(crate) fn drop_send_tasks(shared: &Shared, mut pop_local: impl FnMut() -> Op
             // A task being woken on a thread outside the runtime right now reaches the
             // injector in a moment.
             std::thread::yield_now();
+        }
+    }
+}
+
+/// Aborts the process if dropped while unwinding. Tasks' panics never get this far (the
+/// harness and `run_task` catch them), so a panic here is the scheduler's own, or a broken
+/// epoll instance's: its loop cannot go on, and a process with a dead loop would keep
+/// accepting connections that nobody serves.
+struct AbortOnPanic(usize);
+
+impl Drop for AbortOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "runtime: worker {} panicked outside any task (see the message above); \
+                 aborting rather than leaving a dead event loop behind",
+                self.0
+            );
+            std::process::abort();
         }
     }
 }

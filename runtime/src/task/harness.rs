@@ -1,6 +1,7 @@
-//! The wrapper every spawned future runs in: it turns a panic into a [`JoinError`] and takes
-//! the task out of the registry when its future is dropped, whether it finished, panicked,
-//! was aborted or was dropped at shutdown.
+//! The wrapper every spawned future runs in: it turns a panic into a [`JoinError`] (a panic
+//! in `poll`, or in the future's destructor once it has finished) and takes the task out of
+//! the registry when its future is dropped, whether it finished, panicked, was aborted or was
+//! dropped at shutdown.
 
 use std::future::Future;
 use std::mem::ManuallyDrop;
@@ -14,8 +15,10 @@ use super::JoinError;
 use crate::scheduler::Shared;
 
 pub(crate) struct Harness<F> {
-    /// Structurally pinned: never moved out, dropped in place by `Drop`.
+    /// Structurally pinned: never moved out, dropped in place once (see `drop_future`).
     future: ManuallyDrop<F>,
+    /// Whether `future` has been dropped already.
+    dropped: bool,
     shared: Arc<Shared>,
     slot: Slot,
 }
@@ -24,6 +27,7 @@ impl<F> Harness<F> {
     pub(crate) fn new(future: F, shared: Arc<Shared>, slot: Slot) -> Harness<F> {
         Harness {
             future: ManuallyDrop::new(future),
+            dropped: false,
             shared,
             slot,
         }
@@ -34,15 +38,38 @@ impl<F: Future> Future for Harness<F> {
     type Output = Output<F::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: `future` is pinned whenever `self` is: it is never moved out of the harness,
-        // and `Drop` drops it in place.
-        let future = unsafe { self.map_unchecked_mut(|h| &mut *h.future) };
-        let result = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+        // SAFETY: nothing is moved out of the harness: the future is polled and dropped in
+        // place (`drop_future`), which keeps the pinning promise.
+        let harness = unsafe { self.get_unchecked_mut() };
+        // SAFETY: `future` is pinned whenever the harness is (see above).
+        let future = unsafe { Pin::new_unchecked(&mut *harness.future) };
+        let mut result = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(output)) => Ok(output),
             Err(payload) => Err(JoinError::panic(payload)),
         };
+        // Dropped now rather than with the task, so that a destructor that panics is the
+        // task's panic, reported through its handle, as one in `poll` is.
+        if let Err(payload) = harness.drop_future() {
+            if result.is_ok() {
+                result = Err(JoinError::panic(payload));
+            }
+        }
         Poll::Ready(Output(Some(result)))
+    }
+}
+
+impl<F> Harness<F> {
+    /// Drops the future in place, once, containing a panic of its destructor.
+    fn drop_future(&mut self) -> std::thread::Result<()> {
+        if std::mem::replace(&mut self.dropped, true) {
+            return Ok(());
+        }
+        catch_unwind(AssertUnwindSafe(|| {
+            // SAFETY: `dropped` guards this to once, and the future is dropped where it lies,
+            // never moved, which keeps the pinning promise made in `poll`.
+            unsafe { ManuallyDrop::drop(&mut self.future) }
+        }))
     }
 }
 
@@ -70,11 +97,7 @@ impl<F> Drop for Harness<F> {
     fn drop(&mut self) {
         // A destructor that panics must not take the event loop down with it; the panic hook
         // has reported it already.
-        let _ = catch_unwind(AssertUnwindSafe(|| {
-            // SAFETY: this is the only place the future is dropped, once, and in place, which
-            // keeps the pinning promise made in `poll`.
-            unsafe { ManuallyDrop::drop(&mut self.future) }
-        }));
+        let _ = self.drop_future();
         self.shared.registry.remove(self.slot);
     }
 }

@@ -3,9 +3,11 @@
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::task::{Context, Poll, Waker};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
 
 use super::harness::Output;
 use super::Meta;
@@ -29,6 +31,9 @@ pub struct JoinHandle<T> {
     meta: MetaRef,
     /// Wakes the task so that it sees an abort even while it waits for something else.
     waker: Waker,
+    /// The waker this handle was last polled with, and the one that stands in for it with the
+    /// task (see [`ContainPanic`]).
+    awaiter: Option<(Waker, Waker)>,
 }
 
 /// A pointer to the `Meta` in a task's header.
@@ -46,6 +51,7 @@ impl<T> JoinHandle<T> {
             meta: MetaRef(NonNull::from(task.metadata())),
             task: Some(task.fallible()),
             waker,
+            awaiter: None,
         }
     }
 
@@ -81,17 +87,42 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let task = self
+        let this = &mut *self;
+        let task = this
             .task
             .as_mut()
             .expect("`JoinHandle` polled after it completed");
-        let output = match Pin::new(task).poll(cx) {
+        let contained = match &this.awaiter {
+            Some((given, contained)) if given.will_wake(cx.waker()) => contained,
+            _ => {
+                let contained = Waker::from(Arc::new(ContainPanic(cx.waker().clone())));
+                &this.awaiter.insert((cx.waker().clone(), contained)).1
+            }
+        };
+        let output = match Pin::new(task).poll(&mut Context::from_waker(contained)) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(output) => output,
         };
         self.task = None;
+        self.awaiter = None;
         // `None`: the future was dropped before it finished.
         Poll::Ready(output.map_or_else(|| Err(JoinError::cancelled()), Output::into_inner))
+    }
+}
+
+/// Wakes the waker a `JoinHandle` was polled with, containing its panic. The task cell wakes
+/// its awaiter where a panic aborts the process; a waker is arbitrary code (a combinator's, a
+/// hand-written executor's), and one that panics must not take the server down.
+struct ContainPanic(Waker);
+
+impl Wake for ContainPanic {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // The panic hook has reported it; the waker's owner is left to notice.
+        let _ = catch_unwind(AssertUnwindSafe(|| self.0.wake_by_ref()));
     }
 }
 

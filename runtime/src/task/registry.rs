@@ -92,7 +92,7 @@ impl Registry {
             wakers.extend(self.shards[shard].lock().iter().map(|(_, w)| w.clone()));
         }
         let live = wakers.len();
-        wakers.into_iter().for_each(Waker::wake);
+        net::wake_all(wakers);
         live
     }
 

@@ -138,7 +138,7 @@ impl Timers {
         let next = state.wheel.next_expiration().unwrap_or(u64::MAX);
         self.next_due.store(next, Ordering::Release);
         drop(state);
-        wakers.into_iter().for_each(Waker::wake);
+        net::wake_all(wakers);
     }
 
     /// Fires every timer, for good: their tasks are woken and find the runtime gone.
@@ -150,7 +150,7 @@ impl Timers {
             .wheel
             .advance(u64::MAX, |_, waker| wakers.extend(waker.take()));
         drop(state);
-        wakers.into_iter().for_each(Waker::wake);
+        net::wake_all(wakers);
     }
 }
 
