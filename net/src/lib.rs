@@ -19,6 +19,7 @@ mod connection;
 mod context;
 pub mod coop;
 mod io_traits;
+mod loom;
 mod reactor;
 mod split;
 mod tcp;

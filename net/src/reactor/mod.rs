@@ -19,6 +19,8 @@
 //! does that).
 
 mod evented;
+#[cfg(all(test, loom))]
+mod loom_tests;
 mod scheduled_io;
 
 use std::io;

@@ -23,10 +23,10 @@
 //! stream) wait side by side.
 
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Waker};
 
-use atomic_waker::AtomicWaker;
+use crate::loom::{AtomicU64, AtomicWaker};
 
 /// Readiness bits of a source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

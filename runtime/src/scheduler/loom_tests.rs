@@ -1,7 +1,8 @@
 //! loom models of the hand-off between a worker going to sleep and threads handing it work:
 //! whatever the interleaving, either the worker sees the work before it sleeps, or the thread
 //! that handed it over wakes the worker's reactor (an eventfd write, which makes a later
-//! `epoll_wait` return at once). Run with `RUSTFLAGS="--cfg loom" cargo test -p runtime --lib
+//! `epoll_wait` return at once). And of the idle workers' bookkeeping: one wake of a parked
+//! peer in flight at a time, and a searching count that always returns to zero. Run with `RUSTFLAGS="--cfg loom" cargo test -p runtime --lib
 //! loom`.
 
 use std::sync::atomic::Ordering;
@@ -9,9 +10,10 @@ use std::sync::atomic::Ordering;
 use loom::sync::Arc;
 use loom::thread;
 
+use super::idle::Idle;
 use super::inbox::Inbox;
 use super::park::ParkState;
-use crate::loom::{fence, AtomicBool};
+use crate::loom::{fence, AtomicBool, AtomicUsize};
 
 /// The worker's side: announce the sleep, look once more, and report whether it would sleep.
 fn worker_parks(park: &ParkState, has_work: impl Fn() -> bool) -> bool {
@@ -123,5 +125,35 @@ fn a_second_sleep_after_notified_is_woken() {
         let sleeps = worker_parks(&park, || !inbox.is_empty());
         pusher.join().unwrap();
         assert!(!sleeps || woken.load(Ordering::SeqCst));
+    });
+}
+
+#[test]
+fn one_wake_of_a_parked_peer_in_flight_at_a_time() {
+    // `Idle`: two workers with surplus work race to wake a peer while a third searches. At
+    // most one claims the wake until it is released, and the searching count returns to zero.
+    loom::model(|| {
+        let idle = Arc::new(Idle::new(3));
+        let holders = Arc::new(AtomicUsize::new(0));
+        let wakers: Vec<_> = (0..2)
+            .map(|_| {
+                let (idle, holders) = (idle.clone(), holders.clone());
+                thread::spawn(move || {
+                    if idle.claim_wake() {
+                        assert_eq!(holders.fetch_add(1, Ordering::SeqCst), 0, "two wakes");
+                        holders.fetch_sub(1, Ordering::SeqCst);
+                        idle.release_wake();
+                    }
+                })
+            })
+            .collect();
+        if idle.start_search() {
+            idle.end_search();
+        }
+        for w in wakers {
+            w.join().unwrap();
+        }
+        assert!(idle.start_search(), "a searcher was never counted out");
+        assert!(idle.end_search(), "the count did not return to zero");
     });
 }
