@@ -21,6 +21,8 @@ mod worker;
 
 #[cfg(all(test, loom))]
 mod loom_tests;
+#[cfg(all(test, not(loom)))]
+mod queue_props;
 
 pub(crate) use context::Local;
 pub(crate) use shared::{Remote, Shared};
