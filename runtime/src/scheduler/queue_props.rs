@@ -44,7 +44,7 @@ proptest! {
                 Op::Take | Op::Steal => {
                     inbox.take(&mut batch);
                     let expected: Vec<u32> = model.drain(..).collect();
-                    prop_assert_eq!(batch.drain(..).collect::<Vec<_>>(), expected);
+                    prop_assert_eq!(std::mem::take(&mut batch), expected);
                 }
             }
             prop_assert_eq!(inbox.is_empty(), model.is_empty());
