@@ -182,7 +182,14 @@ impl ExampleServer {
     /// Starts `target/<profile>/examples/<example> <flags> 127.0.0.1:0` and reads the address
     /// it prints (`... listening on <addr>`, its first line on stderr).
     pub fn start(example: &str, flags: &[&str]) -> ExampleServer {
-        use std::io::BufRead;
+        let mut command = ExampleServer::command(example);
+        command.args(flags).arg("127.0.0.1:0");
+        ExampleServer::spawn(command)
+    }
+
+    /// The command that runs `example` with 2 workers, for arguments and settings of the
+    /// caller's before [`spawn`](Self::spawn).
+    pub fn command(example: &str) -> std::process::Command {
         // Integration tests live in target/<profile>/deps; examples in target/<profile>/examples.
         let exe = std::env::current_exe()
             .unwrap()
@@ -191,13 +198,18 @@ impl ExampleServer {
             .unwrap()
             .join("examples")
             .join(example);
-        let mut child = std::process::Command::new(&exe)
-            .args(flags)
-            .arg("127.0.0.1:0")
-            .env("RUNTIME_WORKERS", "2")
+        let mut command = std::process::Command::new(exe);
+        command.env("RUNTIME_WORKERS", "2");
+        command
+    }
+
+    /// Starts `command` and reads the address the server prints first on stderr.
+    pub fn spawn(mut command: std::process::Command) -> ExampleServer {
+        use std::io::BufRead;
+        let mut child = command
             .stderr(std::process::Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
+            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
         let mut line = String::new();
         std::io::BufReader::new(child.stderr.take().unwrap())
             .read_line(&mut line)
@@ -208,6 +220,11 @@ impl ExampleServer {
             .and_then(|a| a.trim().parse().ok())
             .unwrap_or_else(|| panic!("no address in {line:?}"));
         ExampleServer { child, addr }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 }
 
