@@ -117,18 +117,18 @@ impl<T> Wheel<T> {
     }
 
     /// The tick up to which time has been processed.
-    #[cfg(test)]
+    #[cfg(any(test, fuzzing))]
     pub(crate) fn elapsed(&self) -> u64 {
         self.elapsed
     }
 
     /// Number of entries stored, pending or fired but not removed.
-    #[cfg(test)]
+    #[cfg(any(test, fuzzing))]
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
 
-    #[cfg(test)]
+    #[cfg(any(test, fuzzing))]
     pub(crate) fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
