@@ -72,6 +72,9 @@ impl Runtime {
         let shared = Arc::new(shared);
         let mut queues = queues.into_iter();
         let cores = if pin { affinity::cores() } else { Vec::new() };
+        if pin {
+            affinity::check_enough(workers, &cores);
+        }
         let mut runtime = Runtime {
             home: Mutex::new(Home {
                 local: Some(Local::new(
@@ -92,8 +95,9 @@ impl Runtime {
             let thread = thread::Builder::new()
                 .name(format!("{name}-{index}"))
                 .spawn(move || {
+                    tracing::debug!(worker = index, "worker started");
                     if let Some(core) = core {
-                        let pinned = affinity::pin(core);
+                        let pinned = affinity::pin(index, core);
                         shared.workers[index]
                             .counters
                             .pinned
@@ -102,6 +106,7 @@ impl Runtime {
                     let mut worker = Worker::enter(Local::new(shared, index, queue));
                     worker.run();
                     worker.shutdown();
+                    tracing::debug!(worker = index, "worker stopped");
                 });
             match thread {
                 Ok(thread) => runtime.threads.push(thread),
@@ -139,7 +144,7 @@ impl Runtime {
             Some(local) => {
                 let _restore = self.core.and_then(|core| {
                     let restore = affinity::Restore::save();
-                    let pinned = affinity::pin(core);
+                    let pinned = affinity::pin(0, core);
                     self.shared.workers[0]
                         .counters
                         .pinned

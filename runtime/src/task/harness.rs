@@ -40,7 +40,12 @@ impl<F: Future> Future for Harness<F> {
         let result = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(output)) => Ok(output),
-            Err(payload) => Err(JoinError::panic(payload)),
+            Err(payload) => {
+                let error = JoinError::panic(payload);
+                // The `JoinHandle` reports it; this is for whoever watches the logs.
+                tracing::debug!(%error, "a task panicked");
+                Err(error)
+            }
         };
         Poll::Ready(Output(Some(result)))
     }
