@@ -10,6 +10,8 @@
 //! it, `runtime::Builder::new()` picks the default (which honours the
 //! `RUNTIME_WORKERS` environment variable).
 
+#![warn(missing_docs)]
+
 mod entry;
 
 use proc_macro::TokenStream;
@@ -21,10 +23,11 @@ use proc_macro::TokenStream;
 /// original body to completion on it with `Runtime::block_on`. `return`
 /// statements and `?` in the body keep working.
 ///
-/// ```ignore
+/// ```
 /// #[runtime::main]
 /// async fn main() -> std::io::Result<()> {
-///     let config = std::fs::read_to_string("app.toml")?;
+///     let listener = runtime::net::TcpListener::bind("127.0.0.1:0")?;
+///     println!("listening on {}", listener.local_addr()?);
 ///     // ... `.await` as needed ...
 ///     Ok(())
 /// }
@@ -35,10 +38,10 @@ use proc_macro::TokenStream;
 /// - `workers = N`: run `N` worker threads (a positive integer literal)
 ///   instead of the default, which `RUNTIME_WORKERS` may set.
 ///
-/// ```ignore
+/// ```
 /// #[runtime::main(workers = 4)]
 /// async fn main() {
-///     // ...
+///     assert_eq!(runtime::metrics().workers.len(), 4);
 /// }
 /// ```
 ///
@@ -70,17 +73,22 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// (`()` or a `Result`), and `#[should_panic]` or `#[ignore]` can be added as
 /// usual. Do not add `#[test]` itself: this attribute adds it.
 ///
-/// ```ignore
+/// ```
 /// #[runtime::test]
 /// async fn echoes() -> std::io::Result<()> {
-///     // ...
+///     let (mut a, mut b) = runtime::net::UnixStream::pair()?;
+///     a.write_all(b"ping").await?;
+///     let mut got = [0; 4];
+///     b.read_exact(&mut got).await?;
+///     assert_eq!(&got, b"ping");
 ///     Ok(())
 /// }
 ///
 /// #[runtime::test(workers = 2)]
 /// async fn with_two_workers() {
-///     // ...
+///     assert_eq!(runtime::metrics().workers.len(), 2);
 /// }
+/// # fn main() {}
 /// ```
 ///
 /// # Options

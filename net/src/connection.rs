@@ -130,6 +130,21 @@ macro_rules! stream_methods {
             }
 
             /// Writes from several buffers in one system call (`writev`).
+            ///
+            /// ```
+            /// # runtime::Runtime::new()?.block_on(async {
+            /// use std::io::IoSlice;
+            ///
+            /// let (mut a, mut b) = runtime::net::UnixStream::pair()?;
+            /// let parts = [IoSlice::new(b"head "), IoSlice::new(b"body")];
+            /// let n = a.write_vectored(&parts).await?;
+            /// let mut got = vec![0; n];
+            /// b.read_exact(&mut got).await?;
+            /// assert_eq!(got, &b"head body"[..n]);
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub async fn write_vectored(
                 &mut self,
                 bufs: &[::std::io::IoSlice<'_>],
@@ -229,6 +244,23 @@ macro_rules! stream_methods {
 
             /// Shuts down the read, write or both halves. After `Shutdown::Write` the peer
             /// reads end of stream, and this side can still read what the peer sends.
+            ///
+            /// ```
+            /// # runtime::Runtime::new()?.block_on(async {
+            /// use std::net::Shutdown;
+            ///
+            /// let (mut a, mut b) = runtime::net::UnixStream::pair()?;
+            /// a.shutdown(Shutdown::Write)?;
+            /// let mut buf = [0; 8];
+            /// assert_eq!(b.read(&mut buf).await?, 0, "b reads end of stream");
+            /// // The other direction is still open.
+            /// b.write_all(b"bye").await?;
+            /// let n = a.read(&mut buf).await?;
+            /// assert_eq!(&buf[..n], b"bye");
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub fn shutdown(&self, how: ::std::net::Shutdown) -> ::std::io::Result<()> {
                 self.io.get_ref().shutdown(how)
             }
@@ -249,12 +281,62 @@ macro_rules! stream_methods {
             /// With `futures_util::io::AsyncReadExt` in scope, `stream.split()` finds that
             /// trait's `split` first, which takes the stream by value; call this one by path
             /// there.
+            ///
+            /// ```
+            /// # runtime::Runtime::new()?.block_on(async {
+            /// let (mut a, mut b) = runtime::net::UnixStream::pair()?;
+            /// b.write_all(b"pong").await?;
+            ///
+            /// // Send a request and read the reply at the same time.
+            /// let (mut reader, mut writer) = a.split();
+            /// let mut reply = [0; 4];
+            /// let (sent, read) = runtime::join!(
+            ///     writer.write_all(b"ping"),
+            ///     reader.read_exact(&mut reply),
+            /// );
+            /// sent?;
+            /// read?;
+            /// assert_eq!(&reply, b"pong");
+            ///
+            /// let mut request = [0; 4];
+            /// b.read_exact(&mut request).await?;
+            /// assert_eq!(&request, b"ping");
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub fn split(&mut self) -> ($crate::ReadHalf<'_, Self>, $crate::WriteHalf<'_, Self>) {
                 $crate::split::split(self)
             }
 
             /// Splits the stream into owned halves that can move to two different tasks.
             /// Dropping the write half shuts down the write side.
+            ///
+            /// ```
+            /// # runtime::Runtime::new()?.block_on(async {
+            /// let (a, mut b) = runtime::net::UnixStream::pair()?;
+            /// let (mut reader, mut writer) = a.into_split();
+            ///
+            /// // The write half goes to a task of its own, and its drop there ends the stream.
+            /// runtime::spawn(async move { writer.write_all(b"ping").await }).await.unwrap()?;
+            /// let mut request = Vec::new();
+            /// let mut buf = [0; 64];
+            /// loop {
+            ///     match b.read(&mut buf).await? {
+            ///         0 => break,
+            ///         n => request.extend_from_slice(&buf[..n]),
+            ///     }
+            /// }
+            /// assert_eq!(request, b"ping");
+            ///
+            /// b.write_all(b"pong").await?;
+            /// let mut reply = [0; 4];
+            /// reader.read_exact(&mut reply).await?;
+            /// assert_eq!(&reply, b"pong");
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub fn into_split(self) -> ($crate::OwnedReadHalf<Self>, $crate::OwnedWriteHalf<Self>) {
                 $crate::split::into_split(self)
             }

@@ -15,6 +15,8 @@
 //! This crate knows nothing of tasks or schedulers; it deals only in `std::task::Waker`s. Users
 //! reach it as `runtime::net`, which is where the sockets are meant to be used from.
 
+#![warn(missing_docs)]
+
 mod connection;
 mod context;
 pub mod coop;

@@ -116,6 +116,25 @@ write_half!(OwnedWriteHalf<S>);
 
 impl<S: Connection> OwnedReadHalf<S> {
     /// Puts the stream back together; fails if the halves are from different streams.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// use runtime::net::UnixStream;
+    ///
+    /// let (a, b) = UnixStream::pair()?;
+    /// let (a_read, a_write) = a.into_split();
+    /// let (b_read, b_write) = b.into_split();
+    ///
+    /// // Halves of two streams are handed back in the error.
+    /// let mismatch = a_read.reunite(b_write).unwrap_err();
+    /// let (a_read, b_write) = (mismatch.0, mismatch.1);
+    ///
+    /// let _a: UnixStream = a_read.reunite(a_write).expect("halves of one stream");
+    /// let _b: UnixStream = b_read.reunite(b_write).expect("halves of one stream");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn reunite(self, mut other: OwnedWriteHalf<S>) -> Result<S, ReuniteError<S>> {
         if !Arc::ptr_eq(&self.0, &other.0) {
             return Err(ReuniteError(self, other));

@@ -46,6 +46,18 @@ impl UdpSocket {
 
     /// Wraps a bound standard socket, switching it to non-blocking mode.
     ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// let std_socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// // Options this crate does not offer are set on the standard socket first.
+    /// std_socket.set_broadcast(true)?;
+    /// let socket = runtime::net::UdpSocket::from_std(std_socket)?;
+    /// assert!(socket.local_addr()?.ip().is_loopback());
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    ///
     /// # Panics
     ///
     /// Outside the runtime.
@@ -80,6 +92,26 @@ impl UdpSocket {
 
     /// Sets the default peer for [`send`](Self::send) and keeps only its datagrams for
     /// [`recv`](Self::recv).
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// use runtime::net::UdpSocket;
+    ///
+    /// let server = UdpSocket::bind("127.0.0.1:0")?;
+    /// let client = UdpSocket::bind("127.0.0.1:0")?;
+    /// client.connect(server.local_addr()?)?;
+    /// assert_eq!(client.peer_addr()?, server.local_addr()?);
+    ///
+    /// client.send(b"ping").await?;
+    /// let mut buf = [0; 8];
+    /// let (_, from) = server.recv_from(&mut buf).await?;
+    /// server.send_to(b"pong", from).await?;
+    /// let n = client.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"pong");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
         let mut last = None;
         for addr in addr.to_socket_addrs()? {

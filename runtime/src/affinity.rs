@@ -11,9 +11,30 @@ pub(crate) fn cores() -> Vec<core_affinity::CoreId> {
     core_affinity::get_core_ids().unwrap_or_default()
 }
 
-/// Pins the current thread to `core`; false if the OS refused.
-pub(crate) fn pin(core: core_affinity::CoreId) -> bool {
-    core_affinity::set_for_current(core)
+/// Pins the current thread, which runs worker `worker`, to `core`; false (and a warning) if the
+/// OS refused.
+pub(crate) fn pin(worker: usize, core: core_affinity::CoreId) -> bool {
+    let pinned = core_affinity::set_for_current(core);
+    if !pinned {
+        tracing::warn!(
+            worker,
+            core = core.id,
+            "could not pin the worker to its core; it runs unpinned"
+        );
+    }
+    pinned
+}
+
+/// Warns when there are more workers to pin than cores to pin them to.
+pub(crate) fn check_enough(workers: usize, cores: &[core_affinity::CoreId]) {
+    if workers > cores.len() {
+        tracing::warn!(
+            workers,
+            cores = cores.len(),
+            "more workers than cores to pin them to; workers {}.. run unpinned",
+            cores.len()
+        );
+    }
 }
 
 /// The current thread's CPU mask, put back when dropped.

@@ -237,6 +237,19 @@ where
 /// Runs the future `make` returns on every worker of the current runtime, pinned there; see
 /// [`Runtime::on_each_worker`].
 ///
+/// ```
+/// # runtime::Builder::new().workers(2).build()?.block_on(async {
+/// let handles = runtime::on_each_worker(|| async { runtime::worker_index().unwrap() });
+/// let mut workers = Vec::new();
+/// for handle in handles {
+///     workers.push(handle.await.unwrap());
+/// }
+/// workers.sort();
+/// assert_eq!(workers, [0, 1]);
+/// # });
+/// # std::io::Result::Ok(())
+/// ```
+///
 /// # Panics
 ///
 /// Outside the runtime.
@@ -265,6 +278,14 @@ pub fn worker_index() -> Option<usize> {
 }
 
 /// The metrics of the current runtime; see [`Runtime::metrics`].
+///
+/// ```
+/// # runtime::Builder::new().workers(2).build()?.block_on(async {
+/// let stolen: u64 = runtime::metrics().workers.iter().map(|w| w.steals).sum();
+/// println!("tasks stolen so far: {stolen}");
+/// # });
+/// # std::io::Result::Ok(())
+/// ```
 ///
 /// # Panics
 ///

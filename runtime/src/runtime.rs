@@ -72,6 +72,9 @@ impl Runtime {
         let shared = Arc::new(shared);
         let mut queues = queues.into_iter();
         let cores = if pin { affinity::cores() } else { Vec::new() };
+        if pin {
+            affinity::check_enough(workers, &cores);
+        }
         let mut runtime = Runtime {
             home: Mutex::new(Home {
                 local: Some(Local::new(
@@ -92,8 +95,9 @@ impl Runtime {
             let thread = thread::Builder::new()
                 .name(format!("{name}-{index}"))
                 .spawn(move || {
+                    tracing::debug!(worker = index, "worker started");
                     if let Some(core) = core {
-                        let pinned = affinity::pin(core);
+                        let pinned = affinity::pin(index, core);
                         shared.workers[index]
                             .counters
                             .pinned
@@ -102,6 +106,7 @@ impl Runtime {
                     let mut worker = Worker::enter(Local::new(shared, index, queue));
                     worker.run();
                     worker.shutdown();
+                    tracing::debug!(worker = index, "worker stopped");
                 });
             match thread {
                 Ok(thread) => runtime.threads.push(thread),
@@ -113,6 +118,12 @@ impl Runtime {
     }
 
     /// The number of workers (event loops).
+    ///
+    /// ```
+    /// let runtime = runtime::Builder::new().workers(3).build()?;
+    /// assert_eq!(runtime.workers(), 3);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn workers(&self) -> usize {
         self.shared.workers.len()
     }
@@ -129,6 +140,21 @@ impl Runtime {
     ///
     /// If called from inside a runtime (a task must `.await` instead of blocking its loop).
     /// A panic of `future` itself propagates to the caller.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use std::time::Duration;
+    ///
+    /// let runtime = runtime::Runtime::new()?;
+    /// // The future may hold `!Send` values: it never leaves this thread.
+    /// let greeting = Rc::new("hello");
+    /// let answer = runtime.block_on(async {
+    ///     runtime::time::sleep(Duration::from_millis(1)).await;
+    ///     *greeting
+    /// });
+    /// assert_eq!(answer, "hello");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         assert!(
             !context::is_inside(),
@@ -139,7 +165,7 @@ impl Runtime {
             Some(local) => {
                 let _restore = self.core.and_then(|core| {
                     let restore = affinity::Restore::save();
-                    let pinned = affinity::pin(core);
+                    let pinned = affinity::pin(0, core);
                     self.shared.workers[0]
                         .counters
                         .pinned
@@ -180,6 +206,14 @@ impl Runtime {
     /// [`spawn`](crate::spawn).
     ///
     /// With one worker, tasks run only while some thread is inside [`block_on`](Self::block_on).
+    ///
+    /// ```
+    /// let runtime = runtime::Builder::new().workers(2).build()?;
+    /// // Worker 1 starts it at once; worker 0 would wait for a `block_on`.
+    /// let handle = runtime.spawn(async { runtime::worker_index().is_some() });
+    /// assert!(runtime.block_on(handle).unwrap());
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -234,12 +268,44 @@ impl Runtime {
 
     /// What each worker has done so far: tasks polled and stolen, parks, reactor turns and
     /// more. Reading them costs the workers nothing.
+    ///
+    /// ```
+    /// let runtime = runtime::Builder::new().workers(2).build()?;
+    /// runtime.block_on(async { runtime::spawn(async {}).await.unwrap() });
+    /// let metrics = runtime.metrics();
+    /// assert_eq!(metrics.workers.len(), 2);
+    /// assert!(metrics.workers.iter().map(|w| w.polls).sum::<u64>() >= 1);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn metrics(&self) -> RuntimeMetrics {
         self.shared.metrics()
     }
 
     /// Shuts the runtime down: every task still pending is dropped (its destructors run and
     /// its sockets close) and every worker thread is joined. Dropping the runtime does the same.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// struct SetOnDrop(Arc<AtomicBool>);
+    /// impl Drop for SetOnDrop {
+    ///     fn drop(&mut self) {
+    ///         self.0.store(true, Ordering::SeqCst);
+    ///     }
+    /// }
+    ///
+    /// let dropped = Arc::new(AtomicBool::new(false));
+    /// let guard = SetOnDrop(dropped.clone());
+    /// let runtime = runtime::Runtime::new()?;
+    /// let _never = runtime.spawn(async move {
+    ///     let _guard = guard;
+    ///     std::future::pending::<()>().await
+    /// });
+    /// runtime.shutdown();
+    /// assert!(dropped.load(Ordering::SeqCst), "the pending task was dropped");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn shutdown(self) {
         drop(self);
     }

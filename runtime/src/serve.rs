@@ -83,14 +83,25 @@ where
     H: Fn(TcpStream, SocketAddr) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    // Whether the last accept failed: one warning per episode of back-off, not per retry.
+    let mut backing_off = false;
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
+                backing_off = false;
                 context::count_accepted();
                 drop(crate::spawn(handler(stream, peer)));
             }
-            Err(e) if is_connection_error(&e) => {}
-            Err(_) => crate::time::sleep(Duration::from_millis(100)).await,
+            Err(e) if is_connection_error(&e) => {
+                tracing::debug!(error = %e, "a connection failed before it was accepted");
+            }
+            Err(e) => {
+                if !std::mem::replace(&mut backing_off, true) {
+                    let worker = context::worker_index();
+                    tracing::warn!(error = %e, ?worker, "accept failed; retrying every 100 ms");
+                }
+                crate::time::sleep(Duration::from_millis(100)).await;
+            }
         }
     }
 }

@@ -10,6 +10,25 @@ use super::{Direction, Reactor};
 
 /// A mio source registered with one [`Reactor`] for as long as it lives. Dropping it
 /// deregisters the source and then closes it.
+///
+/// Every socket of this crate is one of these; a source it does not wrap can be driven the
+/// same way:
+///
+/// ```
+/// # runtime::Runtime::new()?.block_on(async {
+/// use std::future::poll_fn;
+/// use net::{Direction, Evented};
+///
+/// let socket = Evented::new(mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap())?)?;
+/// let addr = socket.get_ref().local_addr()?;
+/// socket.get_ref().send_to(b"hi", addr)?;
+/// let mut buf = [0; 8];
+/// let n = poll_fn(|cx| socket.poll_io(cx, Direction::Read, |s| s.recv(&mut buf))).await?;
+/// assert_eq!(&buf[..n], b"hi");
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct Evented<S: mio::event::Source> {
     source: S,
     reactor: Reactor,

@@ -95,6 +95,24 @@ impl ListenOptions {
 
     /// Binds a listening socket without registering it with any event loop, for handing to
     /// the loop that will accept on it ([`TcpListener::from_std`] there).
+    ///
+    /// ```
+    /// # runtime::Builder::new().workers(2).build()?.block_on(async {
+    /// use runtime::net::{ListenOptions, TcpListener, TcpStream};
+    ///
+    /// let std_listener = ListenOptions::new().backlog(128).bind_std("127.0.0.1:0")?;
+    /// let addr = std_listener.local_addr()?;
+    /// // Registered with the loop of the task that accepts on it.
+    /// let accepting = runtime::spawn(async move {
+    ///     let listener = TcpListener::from_std(std_listener)?;
+    ///     listener.accept().await.map(|(_, peer)| peer)
+    /// });
+    /// let client = TcpStream::connect(addr).await?;
+    /// assert_eq!(accepting.await.unwrap()?, client.local_addr()?);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn bind_std(&self, addr: impl ToSocketAddrs) -> io::Result<std::net::TcpListener> {
         let mut last = None;
         for addr in addr.to_socket_addrs()? {

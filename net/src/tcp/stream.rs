@@ -32,6 +32,20 @@ impl TcpStream {
     /// Opens a connection to `addr`, trying each address it resolves to in turn. The connect
     /// is non-blocking; its outcome is read from `SO_ERROR` once the socket turns writable, so
     /// a refused connection is reported as `ConnectionRefused`.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// stream.set_nodelay(true)?;
+    /// assert!(stream.nodelay()?);
+    /// assert_eq!(stream.peer_addr()?, listener.local_addr()?);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         super::each_addr(addr, TcpStream::connect_addr).await
     }
@@ -64,6 +78,22 @@ impl TcpStream {
     }
 
     /// Wraps a connected standard stream, switching it to non-blocking mode.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// let listener = runtime::net::TcpListener::bind("127.0.0.1:0")?;
+    /// // Connected by a library that knows only std's sockets.
+    /// let std_stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// let mut stream = runtime::net::TcpStream::from_std(std_stream)?;
+    /// let (mut server, _) = listener.accept().await?;
+    /// stream.write_all(b"hi").await?;
+    /// let mut got = [0; 2];
+    /// server.read_exact(&mut got).await?;
+    /// assert_eq!(&got, b"hi");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     ///
     /// # Panics
     ///

@@ -36,6 +36,29 @@ impl UnixDatagram {
     /// Binds a socket to `path`, which must not exist yet, registered with the current event
     /// loop.
     ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// use runtime::net::UnixDatagram;
+    ///
+    /// let path = std::env::temp_dir().join(format!("doc-datagram-{}.sock", std::process::id()));
+    /// let server = UnixDatagram::bind(&path)?;
+    /// let client = UnixDatagram::unbound()?;
+    /// client.send_to(b"ping", &path).await?;
+    /// let mut buf = [0; 8];
+    /// let (n, _from) = server.recv_from(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"ping");
+    ///
+    /// // Connected, the client sends without naming the server.
+    /// client.connect(&path)?;
+    /// client.send(b"again").await?;
+    /// let n = server.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"again");
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    ///
     /// # Panics
     ///
     /// Outside the runtime.

@@ -73,6 +73,21 @@ impl UnixStream {
 
     /// Wraps a connected standard stream, switching it to non-blocking mode.
     ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// use runtime::net::UnixStream;
+    ///
+    /// let (a, b) = std::os::unix::net::UnixStream::pair()?;
+    /// let (mut a, mut b) = (UnixStream::from_std(a)?, UnixStream::from_std(b)?);
+    /// a.write_all(b"hi").await?;
+    /// let mut got = [0; 2];
+    /// b.read_exact(&mut got).await?;
+    /// assert_eq!(&got, b"hi");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    ///
     /// # Panics
     ///
     /// Outside the runtime.

@@ -102,6 +102,11 @@ impl Pool {
                 state.threads > 0,
                 "the OS refused a thread for the blocking pool: {e}"
             );
+            tracing::warn!(
+                error = %e,
+                threads = state.threads,
+                "the OS refused a blocking pool thread; the closure waits for a busy one"
+            );
         }
     }
 
@@ -122,6 +127,7 @@ impl Inner {
     /// A thread's life: run queued tasks, wait for more while idle, exit after the keep-alive
     /// or at shutdown.
     fn run(&self) {
+        tracing::trace!("blocking pool thread started");
         let mut state = self.state.lock();
         loop {
             if let Some(runnable) = state.queue.pop_front() {
@@ -131,6 +137,7 @@ impl Inner {
             }
         }
         state.threads -= 1;
+        tracing::trace!(threads = state.threads, "blocking pool thread retired");
     }
 
     /// Waits as an idle thread until told to take a task (true), or until the keep-alive has

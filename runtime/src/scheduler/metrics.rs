@@ -92,6 +92,17 @@ pub struct WorkerMetrics {
 }
 
 /// Per-worker metrics of a runtime, from [`Runtime::metrics`](crate::Runtime::metrics).
+///
+/// ```
+/// use runtime::WorkerMetrics;
+///
+/// let runtime = runtime::Builder::new().workers(2).build()?;
+/// for (i, worker) in runtime.metrics().workers.iter().enumerate() {
+///     let WorkerMetrics { polls, parks, pinned, .. } = worker;
+///     println!("worker {i}: {polls} polls, {parks} parks, pinned: {pinned}");
+/// }
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RuntimeMetrics {

@@ -3,7 +3,7 @@
 //! - [`shared`]: what the workers share, and the rules for where a woken task goes.
 //! - [`context`]: which worker (if any) the current thread is.
 //! - [`worker`]: the loop itself; [`steal`]: taking work from peers, and turning the reactor
-//!   of a peer stuck in a task.
+//!   of a peer stuck in a task; [`stuck`]: telling the user about such a peer.
 //! - [`park`], [`inbox`], [`idle`]: the protocols that let a worker sleep in `epoll_wait`
 //!   without missing work, and keep wake-ups of sleeping workers rare.
 //! - [`guest`]: `block_on` on a thread that cannot be a worker.
@@ -17,6 +17,7 @@ pub(crate) mod metrics;
 mod park;
 mod shared;
 mod steal;
+mod stuck;
 mod worker;
 
 #[cfg(all(test, loom))]

@@ -20,6 +20,7 @@ use super::idle::Idle;
 use super::inbox::Inbox;
 use super::metrics::{RuntimeMetrics, WorkerCounters};
 use super::park::ParkState;
+use super::stuck::StuckWatch;
 use crate::blocking;
 use crate::loom::fence;
 use crate::task::{Registry, Runnable};
@@ -50,6 +51,7 @@ pub(crate) struct Remote {
     /// When the worker last turned its reactor, in milliseconds since `Shared::epoch`; a
     /// running worker whose last turn is old is stuck in a task.
     pub(crate) last_turn: AtomicU64,
+    pub(crate) stuck: StuckWatch,
 }
 
 impl Shared {
@@ -73,6 +75,7 @@ impl Shared {
                     stealer: queue.stealer(),
                     counters: WorkerCounters::default(),
                     last_turn: AtomicU64::new(0),
+                    stuck: StuckWatch::default(),
                 };
                 queues.push(queue);
                 Ok(remote)

@@ -5,7 +5,8 @@
 //! that is running (not parked) but has not turned its reactor for [`STUCK_AFTER_MS`]: a task
 //! of it is computing or blocking. Turning its reactor from here wakes its tasks, and the
 //! `Send` ones land in this worker's queue (a task goes where it is woken), so the stuck
-//! worker's connections are answered; its pinned tasks wait for it in its inbox.
+//! worker's connections are answered; its pinned tasks wait for it in its inbox. A peer stuck
+//! for long is also reported in the log (see `stuck`).
 
 use std::time::{Duration, Instant};
 
@@ -91,18 +92,20 @@ pub(super) fn stand_in_for_stuck_peers(shared: &Shared, me: usize, now: Instant)
     let now_ms = shared.now_ms(now);
     let mut turned = false;
     for (i, peer) in shared.workers.iter().enumerate() {
-        let stale =
-            now_ms.saturating_sub(peer.last_turn.load(std::sync::atomic::Ordering::Relaxed));
-        if i == me || peer.park.is_parked() || stale < STUCK_AFTER_MS {
+        if i == me || peer.park.is_parked() {
             continue;
         }
+        let last_turn = peer.last_turn.load(std::sync::atomic::Ordering::Relaxed);
+        if now_ms.saturating_sub(peer.stuck.last_visit(last_turn)) < STUCK_AFTER_MS {
+            continue;
+        }
+        peer.stuck.report(i, last_turn, now_ms);
         // A busy reactor is being turned by its owner or another stand-in: nothing to do.
         if let Some(Ok(_)) = peer.reactor.try_turn(Some(Duration::ZERO)) {
             peer.timers.fire(now);
-            // Stamped as if the peer had turned: the next stand-in comes a full period later,
-            // so idle peers do not spin on a stuck loop's reactor and timer lock.
-            peer.last_turn
-                .store(now_ms, std::sync::atomic::Ordering::Relaxed);
+            // The next stand-in comes a full period later, so idle peers do not spin on a
+            // stuck loop's reactor and timer lock.
+            peer.stuck.stand_in(now_ms);
             shared.workers[me].counters.takeovers.add(1);
             turned = true;
         }

@@ -62,6 +62,13 @@ impl Worker {
     /// Makes this thread the worker `local` describes, until `into_local`.
     pub(crate) fn enter(local: Local) -> Worker {
         let local = Rc::new(local);
+        let shared = local.shared();
+        let remote = &shared.workers[local.index()];
+        // Coming back to a loop left unattended (worker 0 between `block_on` calls) is no sign
+        // of a stuck task: the watch starts afresh.
+        let now_ms = shared.now_ms(Instant::now());
+        remote.last_turn.store(now_ms, Ordering::Relaxed);
+        remote.stuck.set_attended(true);
         Worker {
             shared: local.shared().clone(),
             index: local.index(),
@@ -78,6 +85,9 @@ impl Worker {
     pub(crate) fn into_local(self) -> Local {
         let Worker { local, _enter, .. } = self;
         local.flush_lifo();
+        local.shared().workers[local.index()]
+            .stuck
+            .set_attended(false);
         drop(_enter);
         Rc::into_inner(local).expect("the worker's queues are referenced only by the worker")
     }

@@ -46,7 +46,12 @@ impl<F: Future> Future for Harness<F> {
         let mut result = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(output)) => Ok(output),
-            Err(payload) => Err(JoinError::panic(payload)),
+            Err(payload) => {
+                let error = JoinError::panic(payload);
+                // The `JoinHandle` reports it; this is for whoever watches the logs.
+                tracing::debug!(%error, "a task panicked");
+                Err(error)
+            }
         };
         // Dropped now rather than with the task, so that a destructor that panics is the
         // task's panic, reported through its handle, as one in `poll` is.

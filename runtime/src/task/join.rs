@@ -78,6 +78,17 @@ impl<T> JoinHandle<T> {
     }
 
     /// Whether the task has finished: completed, panicked or been cancelled.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// let handle = runtime::spawn(async { "done" });
+    /// while !handle.is_finished() {
+    ///     runtime::yield_now().await;
+    /// }
+    /// assert_eq!(handle.await.unwrap(), "done");
+    /// # });
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.task.as_ref().is_none_or(|t| t.is_finished())
     }
@@ -143,6 +154,21 @@ impl<T> fmt::Debug for JoinHandle<T> {
 }
 
 /// Why a task produced no output: it was cancelled, or it panicked.
+///
+/// It converts into an `io::Error`, so `?` passes it on from a function returning
+/// `io::Result`:
+///
+/// ```
+/// async fn checksum(data: Vec<u8>) -> std::io::Result<u32> {
+///     let sum = runtime::spawn_blocking(move || data.iter().map(|&b| u32::from(b)).sum()).await?;
+///     Ok(sum)
+/// }
+/// # runtime::Runtime::new()?.block_on(async {
+/// assert_eq!(checksum(vec![1, 2, 3]).await?, 6);
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct JoinError {
     repr: Repr,
 }

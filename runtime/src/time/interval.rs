@@ -33,6 +33,18 @@ pub fn interval(period: Duration) -> Interval {
 
 /// Ticks every `period`, the first tick at `start`.
 ///
+/// ```
+/// # runtime::Runtime::new()?.block_on(async {
+/// use std::time::{Duration, Instant};
+///
+/// let start = Instant::now() + Duration::from_millis(5);
+/// let mut ticks = runtime::time::interval_at(start, Duration::from_millis(5));
+/// assert_eq!(ticks.tick().await, start);
+/// assert_eq!(ticks.tick().await, start + ticks.period());
+/// # });
+/// # std::io::Result::Ok(())
+/// ```
+///
 /// # Panics
 ///
 /// If `period` is zero.
@@ -74,6 +86,19 @@ impl Interval {
     }
 
     /// Restarts the ticks: the next one comes one period from now.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let mut ticks = runtime::time::interval(Duration::from_millis(5));
+    /// ticks.tick().await; // the first tick comes at once
+    /// ticks.reset();
+    /// let reset_at = Instant::now();
+    /// assert!(ticks.tick().await >= reset_at);
+    /// # });
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn reset(&mut self) {
         self.sleep.reset(Instant::now() + self.period);
     }

@@ -1,6 +1,6 @@
 //! Time: sleeping, timeouts and intervals, driven by each loop's timing wheel.
 //!
-//! Every worker owns a hierarchical timing wheel ([`wheel`]) with millisecond resolution. A
+//! Every worker owns a hierarchical timing wheel (`wheel`) with millisecond resolution. A
 //! timer goes on the wheel of the loop that first polls it; the loop fires due timers after
 //! every reactor turn and sleeps in `epoll_wait` no longer than its next deadline, so an idle
 //! runtime makes no system calls and a timer costs nothing while it waits.

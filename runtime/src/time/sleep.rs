@@ -38,6 +38,17 @@ pub fn sleep(duration: Duration) -> Sleep {
 }
 
 /// Waits until `deadline`.
+///
+/// ```
+/// # runtime::Runtime::new()?.block_on(async {
+/// use std::time::{Duration, Instant};
+///
+/// let deadline = Instant::now() + Duration::from_millis(10);
+/// runtime::time::sleep_until(deadline).await;
+/// assert!(Instant::now() >= deadline);
+/// # });
+/// # std::io::Result::Ok(())
+/// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
         deadline,
@@ -51,6 +62,22 @@ pub(crate) fn far_future() -> Instant {
 }
 
 /// The future returned by [`sleep`] and [`sleep_until`].
+///
+/// It is `Unpin`, so it can be kept in a variable, moved by [`reset`](Sleep::reset) and
+/// awaited by reference:
+///
+/// ```
+/// # runtime::Runtime::new()?.block_on(async {
+/// use std::time::{Duration, Instant};
+///
+/// let mut sleep = runtime::time::sleep(Duration::from_secs(60));
+/// assert!(!sleep.is_elapsed());
+/// sleep.reset(Instant::now() + Duration::from_millis(5));
+/// (&mut sleep).await;
+/// assert!(sleep.is_elapsed());
+/// # });
+/// # std::io::Result::Ok(())
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     deadline: Instant,

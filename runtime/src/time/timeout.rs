@@ -30,6 +30,20 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 }
 
 /// Runs `future` until `deadline` at most; see [`timeout`].
+///
+/// ```
+/// # runtime::Runtime::new()?.block_on(async {
+/// use std::time::{Duration, Instant};
+///
+/// // One deadline shared by several steps.
+/// let deadline = Instant::now() + Duration::from_millis(10);
+/// let first = runtime::time::timeout_at(deadline, async { 1 }).await;
+/// let second = runtime::time::timeout_at(deadline, std::future::pending::<u32>()).await;
+/// assert_eq!(first, Ok(1));
+/// assert!(second.is_err());
+/// # });
+/// # std::io::Result::Ok(())
+/// ```
 pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout {
         future,
@@ -62,6 +76,19 @@ impl<F: Future> Future for Timeout<F> {
 }
 
 /// The error of a [`timeout`] whose time ran out.
+///
+/// It converts into an `io::Error` of kind `TimedOut`, so `?` passes it on:
+///
+/// ```
+/// use std::time::Duration;
+///
+/// async fn reply() -> std::io::Result<&'static str> {
+///     let answer = runtime::time::timeout(Duration::from_secs(5), async { "pong" }).await?;
+///     Ok(answer)
+/// }
+/// # assert_eq!(runtime::Runtime::new()?.block_on(reply())?, "pong");
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Elapsed(());
 
