@@ -91,23 +91,28 @@ async fn take_part(
                 None => return Ok(()),
             },
             received = inbox.recv().fuse() => {
+                member.append(&mut out, received);
                 // Whatever else is waiting goes out in the same write.
-                let mut received = Some(received);
-                while let Some(r) = received.take() {
-                    member.append(&mut out, r);
-                    if out.len() < WRITE_BATCH {
-                        received = match inbox.try_recv() {
-                            Ok(message) => Some(Ok(message)),
-                            Err(TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
-                            Err(TryRecvError::Empty) => None,
-                            Err(TryRecvError::Closed) => Some(Err(RecvError::Closed)),
-                        };
+                while out.len() < WRITE_BATCH {
+                    match try_recv(&mut inbox) {
+                        Some(received) => member.append(&mut out, received),
+                        None => break,
                     }
                 }
                 writer.write_all(&out).await?;
                 out.clear();
             },
         }
+    }
+}
+
+/// `inbox.try_recv()` in the terms of `recv`; `None` when nothing is waiting.
+fn try_recv(inbox: &mut broadcast::Receiver<Message>) -> Option<Result<Message, RecvError>> {
+    match inbox.try_recv() {
+        Ok(message) => Some(Ok(message)),
+        Err(TryRecvError::Empty) => None,
+        Err(TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
+        Err(TryRecvError::Closed) => Some(Err(RecvError::Closed)),
     }
 }
 
