@@ -1,8 +1,24 @@
 #!/bin/sh
-# Installs what the benchmark suite uses beyond the Rust toolchain, from Debian's packages:
-# wrk (HTTP load), strace (system calls per request) and valgrind (instructions per request).
-# benches/compare.py skips a measurement whose tool is missing.
+# Installs, from Debian's packages, what the benchmarks and some tests use beyond the Rust
+# toolchain: wrk (HTTP load), strace (system calls per request), valgrind (instructions per
+# request), redis-tools and redis-server (redis-cli, redis-benchmark and the Redis server the
+# kv example is compared with), netcat-openbsd (nc, the chat example's test client).
+# benches/compare.py skips a measurement whose tool is missing, and the tests fall back or
+# skip with a note. Does nothing when every tool is there already.
 set -e
+missing=""
+for pair in wrk:wrk strace:strace valgrind:valgrind redis-cli:redis-tools \
+    redis-benchmark:redis-tools redis-server:redis-server nc:netcat-openbsd; do
+    package="${pair#*:}"
+    if ! command -v "${pair%%:*}" >/dev/null 2>&1; then
+        case " $missing " in
+            *" $package "*) ;;
+            *) missing="$missing $package" ;;
+        esac
+    fi
+done
+[ -n "$missing" ] || exit 0
 if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq wrk strace valgrind
+# shellcheck disable=SC2086 # one word per package
+$sudo apt-get install -y -qq $missing
