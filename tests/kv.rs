@@ -4,6 +4,16 @@
 
 mod support;
 
+// The example's protocol, commands, sessions and store, for their unit tests.
+#[path = "../examples/kv/commands.rs"]
+mod commands;
+#[path = "../examples/kv/resp.rs"]
+mod resp;
+#[path = "../examples/kv/session.rs"]
+mod session;
+#[path = "../examples/kv/store.rs"]
+mod store;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
