@@ -33,6 +33,7 @@
 //! - hyper 1.x (feature `hyper`): its executor, timer and I/O traits in `runtime::hyper`.
 //! - Blocking work: [`spawn_blocking`], and [`fs`] on top of it.
 //! - Waiting on several futures at once: [`join!`], [`try_join!`], [`select!`] (see below).
+//! - Signals: [`signal`] ([`signal::ctrl_c`], and a stream per Unix signal).
 //!
 //! # Blocking calls
 //!
@@ -103,6 +104,7 @@ mod loom;
 mod runtime;
 mod scheduler;
 mod serve;
+pub mod signal;
 mod task;
 pub mod time;
 

@@ -46,6 +46,11 @@ pub async fn bounded<F: std::future::Future>(limit: Duration, future: F) -> F::O
         .expect("the test took too long")
 }
 
+/// Polls `future` once, from the current task: whether it is still pending.
+pub async fn is_pending_once<F: std::future::Future + Unpin>(future: &mut F) -> bool {
+    poll_fn(|cx| Poll::Ready(std::pin::Pin::new(&mut *future).poll(cx).is_pending())).await
+}
+
 /// Raises this process's soft limit on open files to its hard limit.
 pub fn raise_nofile_limit() -> u64 {
     let mut lim = libc::rlimit {
