@@ -222,7 +222,8 @@ impl fmt::Debug for Signal {
 /// async fn main() -> std::io::Result<()> {
 ///     let server = runtime::net::serve("127.0.0.1:7000", |_stream, _peer| async {})?;
 ///     runtime::signal::ctrl_c().await?;
-///     server.stop();
+///     let report = server.shutdown(std::time::Duration::from_secs(10)).await;
+///     eprintln!("{} connections finished, {} aborted", report.finished, report.aborted);
 ///     Ok(())
 /// }
 /// ```
