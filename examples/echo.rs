@@ -2,6 +2,8 @@
 //! `SO_REUSEPORT` (see `runtime::net::serve`).
 //!
 //! `cargo run --release --example echo -- 127.0.0.1:7000` (workers from `RUNTIME_WORKERS`).
+//! Ctrl-C (or SIGTERM) stops it gracefully: open connections get `SHUTDOWN_GRACE_SECS` (10) to
+//! finish.
 //! With `--unbuffered`, a connection holds no buffer while it waits for data (see
 //! `echo_unbuffered`): the way to hold very many mostly idle connections.
 
@@ -24,9 +26,9 @@ async fn main() -> std::io::Result<()> {
             }
         },
     )?;
-    eprintln!("echo listening on {}", server.local_addr());
     support::report_metrics();
-    server.wait().await
+    let banner = format!("echo listening on {}", server.local_addr());
+    support::serve_until_signal(server, banner).await
 }
 
 async fn echo(mut stream: TcpStream) {

@@ -3,7 +3,8 @@
 //! every loop with `SO_REUSEPORT` (see `runtime::net::serve`).
 //!
 //! `cargo run --release --example hello_http -- 127.0.0.1:8080`, then
-//! `curl http://127.0.0.1:8080/`.
+//! `curl http://127.0.0.1:8080/`. Ctrl-C (or SIGTERM) stops it gracefully: open connections
+//! get `SHUTDOWN_GRACE_SECS` (10) to finish.
 
 mod support;
 
@@ -17,9 +18,9 @@ async fn main() -> std::io::Result<()> {
     let server = runtime::net::serve(support::listen_addr("127.0.0.1:8080"), |stream, _| {
         serve(stream)
     })?;
-    eprintln!("hello_http listening on {}", server.local_addr());
     support::report_metrics();
-    server.wait().await
+    let banner = format!("hello_http listening on {}", server.local_addr());
+    support::serve_until_signal(server, banner).await
 }
 
 async fn serve(mut stream: TcpStream) {

@@ -6,7 +6,8 @@
 //!
 //! `cargo run --release --example hyper_hello -- 127.0.0.1:3000`, then
 //! `curl http://127.0.0.1:3000/`; with `-- 127.0.0.1:3000 --h2`,
-//! `curl --http2-prior-knowledge http://127.0.0.1:3000/`.
+//! `curl --http2-prior-knowledge http://127.0.0.1:3000/`. Ctrl-C (or SIGTERM) stops it
+//! gracefully: open connections get `SHUTDOWN_GRACE_SECS` (10) to finish.
 
 mod support;
 
@@ -30,9 +31,9 @@ async fn main() -> std::io::Result<()> {
     let server = runtime::net::serve(support::listen_addr("127.0.0.1:3000"), move |stream, _| {
         serve(stream, h2)
     })?;
-    eprintln!("hyper_hello listening on {}", server.local_addr());
     support::report_metrics();
-    server.wait().await
+    let banner = format!("hyper_hello listening on {}", server.local_addr());
+    support::serve_until_signal(server, banner).await
 }
 
 async fn hello(_: Request<Incoming>) -> Result<Response<String>, Infallible> {

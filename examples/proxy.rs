@@ -2,7 +2,8 @@
 //! connection closes. Each direction is straight-line code, `read` then `write`, where a
 //! callback-based event loop would need a chain of handlers per direction.
 //!
-//! `cargo run --release --example proxy -- 127.0.0.1:9000 127.0.0.1:7000`
+//! `cargo run --release --example proxy -- 127.0.0.1:9000 127.0.0.1:7000`. Ctrl-C (or SIGTERM)
+//! stops it gracefully: open relays get `SHUTDOWN_GRACE_SECS` (10) to finish.
 
 mod support;
 
@@ -25,12 +26,12 @@ async fn main() -> std::io::Result<()> {
             }
         }
     })?;
-    eprintln!(
+    support::report_metrics();
+    let banner = format!(
         "proxy listening on {}, relaying to {upstream}",
         server.local_addr()
     );
-    support::report_metrics();
-    server.wait().await
+    support::serve_until_signal(server, banner).await
 }
 
 async fn relay(client: TcpStream, upstream: &str) -> std::io::Result<()> {

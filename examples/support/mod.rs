@@ -1,4 +1,17 @@
-//! What the example servers share: reading their arguments.
+//! What the example servers share: reading their arguments, reporting metrics, and stopping
+//! gracefully on SIGINT or SIGTERM.
+
+use std::fmt::Display;
+use std::pin::pin;
+use std::time::Duration;
+
+use runtime::future::{self, Either};
+use runtime::net::Server;
+use runtime::signal::{signal, Signal, SignalKind};
+
+/// How long the connections being served get to finish after SIGINT or SIGTERM, in seconds,
+/// when `SHUTDOWN_GRACE_SECS` does not say otherwise.
+const DEFAULT_GRACE_SECS: f64 = 10.0;
 
 /// The listen address: the first command-line argument that is not a `--flag`, or `default`.
 pub fn listen_addr(default: &str) -> String {
@@ -34,4 +47,49 @@ pub fn report_metrics() {
             }
         }
     }));
+}
+
+/// Runs `server` until SIGINT (Ctrl-C) or SIGTERM, then shuts it down gracefully: no new
+/// connections, and those being served get `SHUTDOWN_GRACE_SECS` seconds (10 by default) to
+/// finish before they are aborted. Prints `banner` to stderr once the signals are watched (so
+/// whoever waits for it may signal the process), and the outcome when done:
+/// `shutting down: N connections finished, M aborted`. A second signal during the shutdown
+/// ends the process at once, with status 130.
+#[allow(dead_code)] // not every example runs a `Server`
+pub async fn serve_until_signal(server: Server, banner: impl Display) -> std::io::Result<()> {
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    eprintln!("{banner}");
+    next_signal(&mut interrupt, &mut terminate).await;
+    let grace = grace();
+    eprintln!("stopping: connections get {grace:?} to finish (signal again to exit now)");
+    let shutdown = pin!(server.shutdown(grace));
+    let again = pin!(next_signal(&mut interrupt, &mut terminate));
+    match future::select(shutdown, again).await {
+        Either::Left((report, _)) => {
+            eprintln!(
+                "shutting down: {} connections finished, {} aborted",
+                report.finished, report.aborted
+            );
+            Ok(())
+        }
+        Either::Right(_) => {
+            eprintln!("second signal: exiting now");
+            std::process::exit(130)
+        }
+    }
+}
+
+/// Waits for whichever of the two signals comes first.
+async fn next_signal(interrupt: &mut Signal, terminate: &mut Signal) {
+    future::select(pin!(interrupt.recv()), pin!(terminate.recv())).await;
+}
+
+/// The grace period from `SHUTDOWN_GRACE_SECS`, or the default.
+fn grace() -> Duration {
+    std::env::var("SHUTDOWN_GRACE_SECS")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+        .unwrap_or(Duration::from_secs_f64(DEFAULT_GRACE_SECS))
 }

@@ -33,6 +33,8 @@
 //! - hyper 1.x (feature `hyper`): its executor, timer and I/O traits in `runtime::hyper`.
 //! - Blocking work: [`spawn_blocking`], and [`fs`] on top of it.
 //! - Waiting on several futures at once: [`join!`], [`try_join!`], [`select!`] (see below).
+//! - Signals: [`signal`] ([`signal::ctrl_c`], and a stream per Unix signal), and graceful
+//!   shutdown of sharded servers: [`Server::shutdown`](net::Server::shutdown).
 //!
 //! # Blocking calls
 //!
@@ -104,6 +106,7 @@ mod loom;
 mod runtime;
 mod scheduler;
 mod serve;
+pub mod signal;
 mod task;
 pub mod time;
 
@@ -122,7 +125,7 @@ pub use futures_util::{future, join, pin_mut, select, select_biased, stream, try
 /// Sockets, registered with the event loop of the thread that creates them, and [`serve`](net::serve)
 /// for listeners sharded across every loop.
 pub mod net {
-    pub use crate::serve::{serve, Server};
+    pub use crate::serve::{serve, Drain, Server, ShutdownReport};
     pub use net::{
         Connection, ListenOptions, OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError,
         TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream, WriteHalf,

@@ -46,6 +46,11 @@ pub async fn bounded<F: std::future::Future>(limit: Duration, future: F) -> F::O
         .expect("the test took too long")
 }
 
+/// Polls `future` once, from the current task: whether it is still pending.
+pub async fn is_pending_once<F: std::future::Future + Unpin>(future: &mut F) -> bool {
+    poll_fn(|cx| Poll::Ready(std::pin::Pin::new(&mut *future).poll(cx).is_pending())).await
+}
+
 /// Raises this process's soft limit on open files to its hard limit.
 pub fn raise_nofile_limit() -> u64 {
     let mut lim = libc::rlimit {
@@ -176,6 +181,8 @@ where
 pub struct ExampleServer {
     child: std::process::Child,
     pub addr: std::net::SocketAddr,
+    /// The rest of its stderr, kept open so that it can still print.
+    stderr: std::io::BufReader<std::process::ChildStderr>,
 }
 
 impl ExampleServer {
@@ -211,15 +218,43 @@ impl ExampleServer {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
         let mut line = String::new();
-        std::io::BufReader::new(child.stderr.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        stderr.read_line(&mut line).unwrap();
         let addr = line
             .rsplit(' ')
             .next()
             .and_then(|a| a.trim().parse().ok())
             .unwrap_or_else(|| panic!("no address in {line:?}"));
-        ExampleServer { child, addr }
+        ExampleServer {
+            child,
+            addr,
+            stderr,
+        }
+    }
+
+    /// Sends signal `signum` to the server.
+    pub fn signal(&self, signum: libc::c_int) {
+        let pid = libc::pid_t::try_from(self.child.id()).unwrap();
+        // SAFETY: `kill` has no memory preconditions; `pid` is our child, not yet reaped (it
+        // is reaped only by `wait_exit` or the drop), so the pid cannot name another process.
+        assert_eq!(unsafe { libc::kill(pid, signum) }, 0);
+    }
+
+    /// Waits up to `limit` for the server to exit (panics if it does not), and returns its
+    /// exit status and what it printed to stderr after its first line.
+    pub fn wait_exit(&mut self, limit: Duration) -> (std::process::ExitStatus, String) {
+        use std::io::Read;
+        let start = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(start.elapsed() < limit, "the server did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let mut rest = String::new();
+        self.stderr.read_to_string(&mut rest).unwrap();
+        (status, rest)
     }
 
     /// The server's process id.

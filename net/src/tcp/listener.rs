@@ -3,6 +3,7 @@
 use std::future::poll_fn;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::task::{Context, Poll};
 
 use socket2::{Domain, Protocol, Socket, Type};
@@ -181,8 +182,52 @@ impl TcpListener {
             .map(|r| r.and_then(|(s, addr)| Ok((TcpStream::from_mio(s)?, addr))))
     }
 
+    /// Accepts a connection already queued, without waiting: `WouldBlock` when the queue is
+    /// empty. Unlike [`poll_accept`](Self::poll_accept), which trusts the readiness the reactor
+    /// last reported, this always asks the kernel, so a `WouldBlock` proves the queue empty at
+    /// that moment: the way to drain a listener before closing it.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// use std::io::ErrorKind;
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// assert_eq!(listener.try_accept().unwrap_err().kind(), ErrorKind::WouldBlock);
+    /// let _client = TcpStream::connect(listener.local_addr()?).await?;
+    /// # let mut accepted = listener.try_accept();
+    /// # while matches!(&accepted, Err(e) if e.kind() == ErrorKind::WouldBlock) {
+    /// #     runtime::yield_now().await;
+    /// #     accepted = listener.try_accept();
+    /// # }
+    /// let (_stream, _peer) = accepted?;
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        loop {
+            match self.io.get_ref().accept() {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                result => return result.and_then(|(s, addr)| Ok((TcpStream::from_mio(s)?, addr))),
+            }
+        }
+    }
+
     /// The address the listener is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
+    }
+}
+
+impl AsRawFd for TcpListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.get_ref().as_raw_fd()
+    }
+}
+
+impl AsFd for TcpListener {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
     }
 }

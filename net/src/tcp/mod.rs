@@ -1,6 +1,7 @@
 //! TCP: listeners (plain, or sharded across loops with `SO_REUSEPORT`) and streams.
 
 mod listener;
+mod reuseport;
 mod stream;
 
 pub use listener::{ListenOptions, TcpListener};
