@@ -314,7 +314,8 @@ rt_test! {
             limit >= 4 * CONNECTIONS as u64 + 1_000,
             "the hard limit on open files ({limit}) is too low for this test"
         );
-        bounded(Duration::from_secs(60), async {
+        // A hang detector, generous for sanitizer builds on a loaded machine.
+        bounded(Duration::from_secs(300), async {
             let server = EchoServer::start();
             let gate = Arc::new(Gate::new(CONNECTIONS));
             let clients: Vec<_> = (0..CONNECTIONS as u64)
