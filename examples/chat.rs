@@ -53,9 +53,10 @@ async fn main() -> io::Result<()> {
     let server = runtime::net::serve(support::listen_addr("127.0.0.1:7070"), move |stream, _| {
         session(stream, room.clone())
     })?;
-    eprintln!("chat listening on {}", server.local_addr());
     support::report_metrics();
-    server.wait().await
+    let banner = format!("chat listening on {}", server.local_addr());
+    // Ctrl-C or SIGTERM: stop accepting, give connections a grace period, exit 0.
+    support::serve_until_signal(server, banner).await
 }
 
 async fn session(stream: TcpStream, room: broadcast::Sender<Message>) {

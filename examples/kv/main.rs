@@ -29,9 +29,10 @@ async fn main() -> std::io::Result<()> {
     let server = runtime::net::serve(support::listen_addr("127.0.0.1:6379"), move |stream, _| {
         serve(stream, store.clone())
     })?;
-    eprintln!("kv listening on {}", server.local_addr());
     support::report_metrics();
-    server.wait().await
+    let banner = format!("kv listening on {}", server.local_addr());
+    // Ctrl-C or SIGTERM: stop accepting, give connections a grace period, exit 0.
+    support::serve_until_signal(server, banner).await
 }
 
 async fn serve(mut stream: TcpStream, store: Arc<Store>) {
