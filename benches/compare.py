@@ -40,6 +40,11 @@ SERVERS = {
     "mio": (lambda mode: [ex("bench_mio"), mode], {}),
 }
 REFERENCE = "tokio-mt"
+# hyper's "hello world": the runtime's `hyper_hello` example and the same on tokio (wrk only).
+HYPER_SERVERS = {
+    "runtime": (lambda mode: [ex("hyper_hello")], {}),
+    "tokio": (lambda mode: [ex("bench_hyper_tokio")], {}),
+}
 WORKLOADS = [("echo", 100), ("echo", 1000), ("http", 256), ("http", 1000)]
 
 
@@ -78,8 +83,8 @@ def build():
 class Server:
     """A server process on 127.0.0.1, stopped when the `with` block ends."""
 
-    def __init__(self, name, mode, workers, wrap=()):
-        cmd, env = SERVERS[name]
+    def __init__(self, name, mode, workers, wrap=(), servers=None):
+        cmd, env = (servers or SERVERS)[name]
         self.proc = subprocess.Popen(
             list(wrap) + cmd(mode) + ["127.0.0.1:0"],
             env={**os.environ, **env, "RUNTIME_WORKERS": str(workers)},
@@ -236,9 +241,11 @@ def idle_memory(conns):
     return out
 
 
-def wrk(rounds, secs, workers_list):
-    """wrk against the HTTP servers, alternating as the load generator's runs do; `None`
-    when wrk is not installed (benches/install-tools.sh installs it)."""
+def wrk(rounds, secs, workers_list, servers=None):
+    """wrk against the HTTP servers (`servers`, or the network comparison's), alternating as
+    the load generator's runs do; `None` when wrk is not installed (benches/install-tools.sh
+    installs it)."""
+    servers = servers or SERVERS
     if not shutil.which("wrk"):
         print("wrk not installed: skipping its figures (benches/install-tools.sh)")
         return None
@@ -246,10 +253,10 @@ def wrk(rounds, secs, workers_list):
     for workers in workers_list:
         for conns in (256, 1000):
             key = f"http {conns} conns, {workers} worker{'s' if workers > 1 else ''}"
-            results = out.setdefault(key, {name: [] for name in SERVERS})
+            results = out.setdefault(key, {name: [] for name in servers})
             for _ in range(rounds):
-                for name in SERVERS:
-                    with Server(name, "http", workers) as server:
+                for name in servers:
+                    with Server(name, "http", workers, servers=servers) as server:
                         results[name].append(run_wrk(server.addr, conns, secs))
             print(key, {n: median_of(r, "rps") for n, r in results.items()}, flush=True)
     return out
@@ -305,12 +312,29 @@ def ratio(value, reference):
     return f"{value / reference:.2f}x" if reference else "-"
 
 
-def write_report(args, network_results, syscalls, instructions, memory, wrk_results):
+def wrk_tables(title, results, reference):
+    """One table per workload of wrk runs: medians and their ratio to `reference`."""
+    lines = []
+    for key, runs in (results or {}).items():
+        ref = runs[reference]
+        lines += [f"### {title}: {key}", "", "| server | req/s | p99 µs | req/s vs tokio "
+                  "| p99 vs tokio |", "|---|---:|---:|---:|---:|"]
+        for name, server_runs in runs.items():
+            rps, p99 = median_of(server_runs, "rps"), median_of(server_runs, "p99")
+            lines.append(f"| {name} | {rps:.0f} | {p99:.0f} | "
+                         f"{ratio(rps, median_of(ref, 'rps'))} | "
+                         f"{ratio(p99, median_of(ref, 'p99'))} |")
+        lines.append("")
+    return lines
+
+
+def write_report(args, network_results, syscalls, instructions, memory, wrk_results,
+                 hyper_results):
     os.makedirs(RESULTS, exist_ok=True)
     with open(os.path.join(RESULTS, "network.json"), "w") as f:
         json.dump({"network": network_results, "syscalls": syscalls,
                    "instructions": instructions, "idle_memory": memory,
-                   "wrk": wrk_results}, f, indent=1)
+                   "wrk": wrk_results, "hyper_wrk": hyper_results}, f, indent=1)
     lines = []
     for key, runs in network_results.items():
         ref = runs[REFERENCE]
@@ -347,16 +371,8 @@ def write_report(args, network_results, syscalls, instructions, memory, wrk_resu
         lines += [f"| {n} | {v:.0f} | {ratio(v, by_server.get(REFERENCE))} |"
                   for n, v in by_server.items()]
         lines.append("")
-    for key, runs in (wrk_results or {}).items():
-        ref = runs[REFERENCE]
-        lines += [f"### wrk: {key}", "", "| server | req/s | p99 µs | req/s vs tokio "
-                  "| p99 vs tokio |", "|---|---:|---:|---:|---:|"]
-        for name, server_runs in runs.items():
-            rps, p99 = median_of(server_runs, "rps"), median_of(server_runs, "p99")
-            lines.append(f"| {name} | {rps:.0f} | {p99:.0f} | "
-                         f"{ratio(rps, median_of(ref, 'rps'))} | "
-                         f"{ratio(p99, median_of(ref, 'p99'))} |")
-        lines.append("")
+    lines += wrk_tables("wrk", wrk_results, REFERENCE)
+    lines += wrk_tables("hyper on wrk", hyper_results, "tokio")
     with open(os.path.join(RESULTS, "network.md"), "w") as f:
         f.write("\n".join(lines))
     write_chart(network_results)
@@ -447,8 +463,11 @@ def main():
     print("instructions per round trip:", instructions, flush=True)
     memory = idle_memory(args.idle_conns)
     print("bytes per idle connection:", memory, flush=True)
-    wrk_results = wrk(args.rounds, args.secs, [int(w) for w in args.workers.split(",")])
-    write_report(args, network_results, syscalls, instructions, memory, wrk_results)
+    workers = [int(w) for w in args.workers.split(",")]
+    wrk_results = wrk(args.rounds, args.secs, workers)
+    hyper_results = wrk(args.rounds, args.secs, workers, servers=HYPER_SERVERS)
+    write_report(args, network_results, syscalls, instructions, memory, wrk_results,
+                 hyper_results)
     print(f"wrote {RESULTS}/network.md, network.svg and network.json")
 
 

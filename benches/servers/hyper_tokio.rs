@@ -1,0 +1,50 @@
+//! Reference server: hyper's "hello world" on tokio, the usual way: tokio's multi-thread
+//! runtime with `worker_threads(N)` (`N` from `RUNTIME_WORKERS`), one listener, a task per
+//! connection, hyper-util's tokio adapters. Against it, the runtime's `hyper_hello` example
+//! (the same service and HTTP/1.1 settings) shows what the runtime buys a hyper server.
+//!
+//! `bench_hyper_tokio <addr>`, e.g. `RUNTIME_WORKERS=2 bench_hyper_tokio 127.0.0.1:0`.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+
+/// As in `hyper_hello`.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+async fn hello(_: Request<Incoming>) -> Result<Response<String>, Infallible> {
+    Ok(Response::new("Hello, World!".into()))
+}
+
+fn main() -> std::io::Result<()> {
+    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:3000".into());
+    let workers = std::env::var("RUNTIME_WORKERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        eprintln!("bench_hyper_tokio listening on {}", listener.local_addr()?);
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            tokio::spawn(async move {
+                let _ = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(HEADER_READ_TIMEOUT)
+                    .serve_connection(TokioIo::new(stream), service_fn(hello))
+                    .await;
+            });
+        }
+    })
+}
