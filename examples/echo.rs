@@ -6,23 +6,30 @@
 //! finish.
 //! With `--unbuffered`, a connection holds no buffer while it waits for data (see
 //! `echo_unbuffered`): the way to hold very many mostly idle connections.
+//!
+//! A connection that sends nothing for the idle timeout (`IDLE_TIMEOUT_SECS`, 60 by default),
+//! or takes that long to accept an echo, is closed.
 
 mod support;
 
+use std::future::Future;
+use std::io;
 use std::io::ErrorKind::WouldBlock;
+use std::time::Duration;
 
 use runtime::net::TcpStream;
 
 #[runtime::main]
 async fn main() -> std::io::Result<()> {
     let unbuffered = support::flag("unbuffered");
+    let idle = support::idle_timeout();
     let server = runtime::net::serve(
         support::listen_addr("127.0.0.1:7000"),
         move |stream, _| async move {
             if unbuffered {
-                echo_unbuffered(stream).await
+                echo_unbuffered(stream, idle).await
             } else {
-                echo(stream).await
+                echo(stream, idle).await
             }
         },
     )?;
@@ -31,11 +38,18 @@ async fn main() -> std::io::Result<()> {
     support::serve_until_signal(server, banner).await
 }
 
-async fn echo(mut stream: TcpStream) {
+/// `io` unless it takes longer than `idle`, which is an error too.
+async fn within<T>(idle: Duration, io: impl Future<Output = io::Result<T>>) -> io::Result<T> {
+    runtime::time::timeout(idle, io)
+        .await
+        .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into()))
+}
+
+async fn echo(mut stream: TcpStream, idle: Duration) {
     let mut buf = vec![0; 4096];
-    // Any error ends the connection; the peer is gone or misbehaving.
-    while let Ok(n @ 1..) = stream.read(&mut buf).await {
-        if stream.write_all(&buf[..n]).await.is_err() {
+    // Any error ends the connection; the peer is gone, misbehaving or idle.
+    while let Ok(n @ 1..) = within(idle, stream.read(&mut buf)).await {
+        if within(idle, stream.write_all(&buf[..n])).await.is_err() {
             break;
         }
     }
@@ -44,17 +58,17 @@ async fn echo(mut stream: TcpStream) {
 /// Waits for readability, reads onto the stack and writes back what the socket takes at once;
 /// only a reply the socket does not take is copied to the heap and awaited. An idle
 /// connection costs its task, its socket and its registration, and no buffer.
-async fn echo_unbuffered(mut stream: TcpStream) {
+async fn echo_unbuffered(mut stream: TcpStream, idle: Duration) {
     // Empty unless the socket did not take a whole reply; an empty `Vec` owns no memory.
     let mut pending = Vec::new();
     loop {
         if !pending.is_empty() {
-            if stream.write_all(&pending).await.is_err() {
+            if within(idle, stream.write_all(&pending)).await.is_err() {
                 return;
             }
             pending = Vec::new();
         }
-        if stream.readable().await.is_err() {
+        if within(idle, stream.readable()).await.is_err() {
             return;
         }
         let mut buf = [0; 4096];

@@ -9,6 +9,10 @@ use runtime::future::{self, Either};
 use runtime::net::Server;
 use runtime::signal::{signal, Signal, SignalKind};
 
+/// How long a connection may stay idle before the example servers close it, in seconds, when
+/// `IDLE_TIMEOUT_SECS` does not say otherwise.
+const DEFAULT_IDLE_TIMEOUT_SECS: f64 = 60.0;
+
 /// How long the connections being served get to finish after SIGINT or SIGTERM, in seconds,
 /// when `SHUTDOWN_GRACE_SECS` does not say otherwise.
 const DEFAULT_GRACE_SECS: f64 = 10.0;
@@ -87,9 +91,22 @@ async fn next_signal(interrupt: &mut Signal, terminate: &mut Signal) {
 
 /// The grace period from `SHUTDOWN_GRACE_SECS`, or the default.
 fn grace() -> Duration {
-    std::env::var("SHUTDOWN_GRACE_SECS")
+    env_secs("SHUTDOWN_GRACE_SECS", DEFAULT_GRACE_SECS)
+}
+
+/// How long a connection may stay idle before the server closes it, against clients that hold
+/// connections open by sending nothing, or very slowly (slowloris): `IDLE_TIMEOUT_SECS`
+/// seconds, 60 by default. What counts as idle is each server's to say.
+#[allow(dead_code)] // not every example closes idle connections
+pub fn idle_timeout() -> Duration {
+    env_secs("IDLE_TIMEOUT_SECS", DEFAULT_IDLE_TIMEOUT_SECS)
+}
+
+/// The duration in seconds in the environment variable `name`, or `default`.
+fn env_secs(name: &str, default: f64) -> Duration {
+    std::env::var(name)
         .ok()
         .and_then(|s| s.parse::<f64>().ok())
         .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
-        .unwrap_or(Duration::from_secs_f64(DEFAULT_GRACE_SECS))
+        .unwrap_or(Duration::from_secs_f64(default))
 }

@@ -125,7 +125,7 @@ pub use futures_util::{future, join, pin_mut, select, select_biased, stream, try
 /// Sockets, registered with the event loop of the thread that creates them, and [`serve`](net::serve)
 /// for listeners sharded across every loop.
 pub mod net {
-    pub use crate::serve::{serve, Drain, Server, ShutdownReport};
+    pub use crate::serve::{serve, serve_with, Drain, ServeOptions, Server, ShutdownReport};
     pub use net::{
         Connection, ListenOptions, OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError,
         TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream, WriteHalf,

@@ -81,8 +81,14 @@ impl ListenOptions {
     /// Sets `SO_REUSEPORT`, so several sockets (one per event loop) can listen on one port and
     /// the kernel spreads connections among them by a hash of the connection's addresses.
     ///
-    /// Any process of the same user can then bind the same port and receive a share of the
-    /// connections: use it only where that user is trusted.
+    /// Off by default: [`TcpListener::bind`] and [`ListenOptions::new`] leave it unset, and the
+    /// runtime sets it only where sharding is asked for (`runtime::net::serve`).
+    ///
+    /// # Security
+    ///
+    /// Any process of the same user can then bind the same port with `SO_REUSEPORT`, join
+    /// the group and take a share of the connections (the kernel does not tell the sockets
+    /// apart). Use it only where every process of that user is trusted.
     pub fn reuse_port(mut self, reuse_port: bool) -> ListenOptions {
         self.reuse_port = reuse_port;
         self

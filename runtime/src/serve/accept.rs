@@ -4,6 +4,9 @@
 //! among its [`Connections`], which it reaps as they finish, so that a shutdown can wait for
 //! and abort the rest. Told to stop, it returns its listener, still open, and those
 //! connections, for the shutdown to drain and close in the order it chooses (see `shutdown`).
+//!
+//! With a cap on connections ([`Limit`]), a loop at the cap does not accept: it parks until a
+//! connection of the server ends, and the connections wait in the kernel's accept queue.
 
 use std::future::{poll_fn, Future};
 use std::io;
@@ -18,12 +21,39 @@ use futures_util::task::AtomicWaker;
 use net::{TcpListener, TcpStream};
 
 use super::connections::Connections;
+use super::limit::{Limit, Permit};
 use crate::scheduler::context;
 use crate::time::Sleep;
 use crate::JoinHandle;
 
-/// Spawns the handler of one connection: the server's handler, behind one type.
-pub(super) type Spawner = Arc<dyn Fn(TcpStream, SocketAddr) -> JoinHandle<()> + Send + Sync>;
+/// Spawns the handler of one connection, which holds its permit (if the server has a cap)
+/// until it ends: the server's handler, behind one type.
+pub(super) type Handler =
+    Arc<dyn Fn(TcpStream, SocketAddr, Option<Permit>) -> JoinHandle<()> + Send + Sync>;
+
+/// Starts a server's connections: its handler and its cap, if any.
+#[derive(Clone)]
+pub(super) struct Spawner {
+    pub(super) handler: Handler,
+    pub(super) limit: Option<Arc<Limit>>,
+}
+
+impl Spawner {
+    fn start(&self, (stream, peer): Accepted, permit: Option<Permit>, into: &mut Connections) {
+        context::count_accepted();
+        into.push((self.handler)(stream, peer, permit));
+    }
+
+    /// Starts a connection whatever the cap: for those a shutdown accepts from the queues of
+    /// listeners it is about to close.
+    fn start_past_cap(&self, accepted: Accepted, into: &mut Connections) {
+        let permit = self.limit.as_ref().map(Limit::force);
+        self.start(accepted, permit, into);
+    }
+}
+
+/// An accepted connection and its peer's address.
+type Accepted = (TcpStream, SocketAddr);
 
 /// How long a loop stops accepting after an error of the listener (out of file descriptors,
 /// say), before it retries; the connection stays queued meanwhile.
@@ -33,6 +63,8 @@ const ERROR_PAUSE: Duration = Duration::from_millis(100);
 pub(super) struct Parked {
     pub(super) listener: TcpListener,
     pub(super) connections: Connections,
+    /// The connection the loop accepted but had no place for under the cap, if any.
+    pub(super) held: Option<Accepted>,
 }
 
 /// Tells every accept loop of a server to stop; one waker per loop.
@@ -65,7 +97,8 @@ impl Stop {
     }
 }
 
-/// Accepts on `listener` until `stop` says so, spawning every connection.
+/// Accepts on `listener` until `stop` says so, spawning every connection, and not accepting
+/// while the server is at its cap.
 ///
 /// Accept errors are handled as a server must: a connection that failed before it was
 /// accepted is skipped; any other error (running out of file descriptors) pauses the loop for
@@ -80,6 +113,9 @@ pub(super) async fn accept_loop(
     let mut pause: Option<Sleep> = None;
     // Whether the last accept failed: one warning per episode of back-off, not per retry.
     let mut backing_off = false;
+    // A connection accepted while another loop took the last place waits here, and the loop
+    // accepts no other, until a place frees.
+    let mut held = None;
     poll_fn(|cx| loop {
         connections.reap(cx);
         if stop.poll_stopped(worker, cx).is_ready() {
@@ -89,35 +125,58 @@ pub(super) async fn accept_loop(
             ready!(Pin::new(sleep).poll(cx));
             pause = None;
         }
-        let accepted = ready!(listener.poll_accept(cx));
-        match start(accepted, &spawn, &mut connections) {
-            Ok(()) => backing_off = false,
-            Err(e) => {
-                if !std::mem::replace(&mut backing_off, true) {
-                    tracing::warn!(error = %e, worker, "accept failed; retrying every 100 ms");
+        if let Some(limit) = &spawn.limit {
+            ready!(limit.poll_room(worker, cx));
+        }
+        let accepted = match held.take() {
+            Some(accepted) => accepted,
+            None => match sort(ready!(listener.poll_accept(cx))) {
+                Ok(Some(accepted)) => {
+                    backing_off = false;
+                    accepted
                 }
-                pause = Some(crate::time::sleep(ERROR_PAUSE));
-            }
+                Ok(None) => {
+                    backing_off = false;
+                    continue;
+                }
+                Err(e) => {
+                    if !std::mem::replace(&mut backing_off, true) {
+                        tracing::warn!(error = %e, worker, "accept failed; retrying every 100 ms");
+                    }
+                    pause = Some(crate::time::sleep(ERROR_PAUSE));
+                    continue;
+                }
+            },
+        };
+        match spawn.limit.as_ref().map(Limit::try_acquire) {
+            Some(None) => held = Some(accepted),
+            permit => spawn.start(accepted, permit.flatten(), &mut connections),
         }
     })
     .await;
     Parked {
         listener,
         connections,
+        held,
     }
 }
 
 /// Accepts every connection queued on `listener` until the kernel says the queue is empty (or
-/// the listener fails), and spawns each.
+/// the listener fails), and spawns each, past the server's cap if need be.
 pub(super) fn accept_queued(
     listener: &TcpListener,
     spawn: &Spawner,
     connections: &mut Connections,
 ) {
-    while start(listener.try_accept(), spawn, connections).is_ok() {}
+    while let Ok(accepted) = sort(listener.try_accept()) {
+        if let Some(accepted) = accepted {
+            spawn.start_past_cap(accepted, connections);
+        }
+    }
 }
 
-/// Accepts on every listener as connections arrive, spawning each; never completes.
+/// Accepts on every listener as connections arrive, spawning each past the server's cap if
+/// need be; never completes.
 pub(super) async fn accept_all(
     listeners: &[TcpListener],
     spawn: &Spawner,
@@ -126,9 +185,9 @@ pub(super) async fn accept_all(
     poll_fn(|cx| {
         for listener in listeners {
             // A listener that fails is left to the final `accept_queued`.
-            while let Poll::Ready(accepted) = listener.poll_accept(cx) {
-                if start(accepted, spawn, connections).is_err() {
-                    break;
+            while let Poll::Ready(Ok(accepted)) = listener.poll_accept(cx).map(sort) {
+                if let Some(accepted) = accepted {
+                    spawn.start_past_cap(accepted, connections);
                 }
             }
         }
@@ -137,22 +196,21 @@ pub(super) async fn accept_all(
     .await
 }
 
-/// Spawns the handler of an accepted connection. An error of one connection (which failed
-/// before it was accepted) is skipped; an error of the listener is returned.
-fn start(
-    accepted: io::Result<(TcpStream, SocketAddr)>,
-    spawn: &Spawner,
-    connections: &mut Connections,
-) -> io::Result<()> {
+/// Starts a connection a stopped loop accepted but had no place for, past the server's cap.
+pub(super) fn start_held(held: Option<Accepted>, spawn: &Spawner, connections: &mut Connections) {
+    if let Some(accepted) = held {
+        spawn.start_past_cap(accepted, connections);
+    }
+}
+
+/// Sorts the result of an accept: a connection; `None` for a connection that failed before it
+/// was accepted, to skip; or an error of the listener.
+fn sort(accepted: io::Result<Accepted>) -> io::Result<Option<Accepted>> {
     match accepted {
-        Ok((stream, peer)) => {
-            context::count_accepted();
-            connections.push(spawn(stream, peer));
-            Ok(())
-        }
+        Ok(accepted) => Ok(Some(accepted)),
         Err(e) if is_connection_error(&e) => {
             tracing::debug!(error = %e, "a connection failed before it was accepted");
-            Ok(())
+            Ok(None)
         }
         Err(e) => Err(e),
     }

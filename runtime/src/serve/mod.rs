@@ -6,6 +6,8 @@
 //!
 //! - [`accept`]: the loop each worker runs, which keeps the handles of the connections it
 //!   spawned ([`connections`]) until they finish.
+//! - [`limit`]: the cap on connections in flight ([`ServeOptions::max_connections`]), at which
+//!   the loops stop accepting and connections wait in the kernel's queues.
 //! - [`shutdown`]: stopping without losing a connection. Closing a `SO_REUSEPORT` socket resets
 //!   the connections still queued on it, so [`Server::shutdown`] first has the kernel stop
 //!   routing new connections to the listeners, then drains and closes them; [`Server::stop`]
@@ -13,6 +15,7 @@
 
 mod accept;
 mod connections;
+mod limit;
 mod shutdown;
 
 use std::future::Future;
@@ -25,12 +28,14 @@ use net::{ListenOptions, TcpListener, TcpStream};
 
 use crate::scheduler::context;
 use crate::{task, JoinHandle};
-use accept::{Parked, Spawner, Stop};
+use accept::{Handler, Parked, Spawner, Stop};
+use limit::Limit;
 pub use shutdown::{Drain, ShutdownReport};
 
 /// Serves `addr` on every worker: binds one `SO_REUSEPORT` listener per worker, accepts on
 /// each worker's own loop, and spawns `handler(stream, peer)` for each connection on the loop
-/// that accepted it.
+/// that accepted it. The same as [`serve_with`] with the default [`ServeOptions`]: no cap on
+/// connections.
 ///
 /// Accept errors are handled as a server must: a connection that failed before it was
 /// accepted is skipped; running out of file descriptors (or any other error) pauses that loop's
@@ -38,6 +43,14 @@ pub use shutdown::{Drain, ShutdownReport};
 ///
 /// [`Server::shutdown`] stops it without losing a connection, letting those being served
 /// finish; the example servers call it on Ctrl-C.
+///
+/// # Security
+///
+/// The listeners share the port through `SO_REUSEPORT` (a plain
+/// [`TcpListener::bind`](net::TcpListener::bind) does not set it). Any process of the same
+/// user can bind the same port with `SO_REUSEPORT` too: it joins the group and the kernel
+/// gives it a share of the connections. Run a server that uses it only where every process of
+/// its user is trusted.
 ///
 /// ```no_run
 /// #[runtime::main]
@@ -63,14 +76,90 @@ where
     H: Fn(TcpStream, SocketAddr) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    serve_with(addr, ServeOptions::new(), handler)
+}
+
+/// How [`serve_with`] serves: the cap on connections in flight.
+///
+/// Without a cap (the default) every loop accepts as fast as connections come, and the only
+/// bound is the file descriptor limit. With one, the loops stop accepting at the cap and the
+/// connections wait in the kernel's accept queues, one per listener, each as long as the
+/// listen backlog (4096, cut down to `net.core.somaxconn`); past that the kernel drops the
+/// handshakes and clients retry them. The server itself queues nothing.
+///
+/// Like [`serve`], this shares the port with `SO_REUSEPORT`; see [`serve`]'s security notes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ServeOptions {
+    max_connections: Option<usize>,
+}
+
+impl ServeOptions {
+    /// No cap on connections.
+    pub fn new() -> ServeOptions {
+        ServeOptions::default()
+    }
+
+    /// Serves at most `n` connections at once, over all the workers together: a connection
+    /// counts from its accept until its handler's task ends. At the cap the loops stop
+    /// accepting until a connection ends (they wait for it; they do not poll).
+    ///
+    /// One exception: a [`Server::shutdown`] accepts every connection still queued, past the
+    /// cap if need be, since closing a listener resets the connections in its queue.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is 0.
+    pub fn max_connections(mut self, n: usize) -> ServeOptions {
+        assert!(n > 0, "a server needs room for one connection");
+        self.max_connections = Some(n);
+        self
+    }
+}
+
+/// [`serve`], with options: binds one `SO_REUSEPORT` listener per worker and serves each
+/// connection with `handler(stream, peer)`, as `options` say.
+///
+/// ```
+/// use runtime::net::{ServeOptions, TcpStream};
+///
+/// # runtime::Runtime::new()?.block_on(async {
+/// // One connection at a time: the second waits in the kernel's queue.
+/// let options = ServeOptions::new().max_connections(1);
+/// let server = runtime::net::serve_with("127.0.0.1:0", options, |mut stream, _peer| async move {
+///     let _ = stream.write_all(b"hi").await;
+/// })?;
+/// for _ in 0..2 {
+///     let mut client = TcpStream::connect(server.local_addr()).await?;
+///     let mut greeting = [0; 2];
+///     client.read_exact(&mut greeting).await?;
+///     assert_eq!(&greeting, b"hi");
+/// }
+/// server.stop();
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
+///
+/// # Panics
+///
+/// Outside the runtime.
+pub fn serve_with<H, Fut>(
+    addr: impl ToSocketAddrs,
+    options: ServeOptions,
+    handler: H,
+) -> io::Result<Server>
+where
+    H: Fn(TcpStream, SocketAddr) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let (shared, _) = context::current("`runtime::net::serve`");
-    let options = ListenOptions::new().reuse_port(true);
+    let listen = ListenOptions::new().reuse_port(true);
     // The first bind fixes the port (for port 0), the others share it.
-    let first = options.bind_std(addr)?;
+    let first = listen.bind_std(addr)?;
     let local_addr = first.local_addr()?;
     let mut listeners = vec![first];
     for _ in 1..shared.workers.len() {
-        listeners.push(options.bind_std(local_addr)?);
+        listeners.push(listen.bind_std(local_addr)?);
     }
     let listeners: Arc<Vec<parking_lot::Mutex<Option<std::net::TcpListener>>>> = Arc::new(
         listeners
@@ -78,7 +167,18 @@ where
             .map(|l| parking_lot::Mutex::new(Some(l)))
             .collect(),
     );
-    let spawn: Spawner = Arc::new(move |stream, peer| crate::spawn(handler(stream, peer)));
+    let handler: Handler = Arc::new(move |stream, peer, permit| {
+        let connection = handler(stream, peer);
+        crate::spawn(async move {
+            // Holds the connection's place under the cap until the task ends.
+            let _permit = permit;
+            connection.await
+        })
+    });
+    let limit = options
+        .max_connections
+        .map(|max| Arc::new(Limit::new(max, listeners.len())));
+    let spawn = Spawner { handler, limit };
     let stop = Arc::new(Stop::new(listeners.len()));
     let loops = task::on_each_worker(&shared, {
         let (spawn, stop) = (spawn.clone(), stop.clone());

@@ -16,6 +16,9 @@
 //!    at once; a listener new connections are steered to closes last.
 //! 5. The connections, those of the accept loops and those accepted since, get until the
 //!    deadline to finish; the rest are aborted.
+//!
+//! A server's cap on connections does not hold back steps 3 and 4: a connection left in a
+//! queue would be reset, so every one is accepted and served, past the cap if need be.
 
 use std::io;
 use std::sync::Arc;
@@ -23,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use net::TcpListener;
 
-use super::accept::{accept_all, accept_queued, Parked, Spawner, Stop};
+use super::accept::{accept_all, accept_queued, start_held, Parked, Spawner, Stop};
 use super::connections::Connections;
 use crate::JoinHandle;
 
@@ -83,6 +86,7 @@ pub(super) async fn shutdown(
             Ok(Ok(parked)) => {
                 listeners.push(parked.listener);
                 connections.append(parked.connections);
+                start_held(parked.held, &spawn, &mut connections);
             }
             // It failed to start, or `Server::stop` ended it: its listener is closed.
             _ if worker == 0 => first_open = false,
