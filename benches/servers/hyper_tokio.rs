@@ -22,7 +22,9 @@ async fn hello(_: Request<Incoming>) -> Result<Response<String>, Infallible> {
 }
 
 fn main() -> std::io::Result<()> {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:3000".into());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:3000".into());
     let workers = std::env::var("RUNTIME_WORKERS")
         .ok()
         .and_then(|n| n.parse().ok())
