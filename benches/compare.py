@@ -32,9 +32,13 @@ EXAMPLES = os.path.join(ROOT, "target", "release", "examples")
 RESULTS = os.path.join(ROOT, "benches", "results")
 
 # name -> (command for a mode, extra environment)
+# The runtime's examples close idle connections (a timer per read); the reference servers do
+# not, so the comparison turns that off.
+NO_IDLE_TIMEOUT = {"IDLE_TIMEOUT_SECS": "0"}
 SERVERS = {
-    "runtime": (lambda mode: runtime_example(mode), {}),
-    "runtime-nosteal": (lambda mode: runtime_example(mode), {"RUNTIME_STEALING": "0"}),
+    "runtime": (lambda mode: runtime_example(mode), NO_IDLE_TIMEOUT),
+    "runtime-nosteal": (lambda mode: runtime_example(mode),
+                        {**NO_IDLE_TIMEOUT, "RUNTIME_STEALING": "0"}),
     "tokio-mt": (lambda mode: [ex("bench_tokio_mt"), mode], {}),
     "tokio-tpc": (lambda mode: [ex("bench_tokio_tpc"), mode], {}),
     "mio": (lambda mode: [ex("bench_mio"), mode], {}),
@@ -265,7 +269,7 @@ def wrk(rounds, secs, workers_list, servers=None):
 def run_wrk(addr, conns, secs):
     """One wrk run: requests per second and p99 latency in µs."""
     text = subprocess.run(
-        ["wrk", "-t", "1", "-c", str(conns), "-d", f"{secs}s", "--latency",
+        ["wrk", "-t", "1", "-c", str(conns), "-d", f"{max(1, round(secs))}s", "--latency",
          f"http://{addr}/"], check=True, capture_output=True, text=True,
         preexec_fn=raise_nofile).stdout
     rps, p99 = 0.0, 0.0

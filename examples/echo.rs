@@ -38,14 +38,15 @@ async fn main() -> std::io::Result<()> {
     support::serve_until_signal(server, banner).await
 }
 
-/// `io` unless it takes longer than `idle`, which is an error too.
-async fn within<T>(idle: Duration, io: impl Future<Output = io::Result<T>>) -> io::Result<T> {
-    runtime::time::timeout(idle, io)
-        .await
-        .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into()))
+/// `io` unless it takes longer than `idle` (if set), which is an error too.
+async fn within<T>(
+    idle: Option<Duration>,
+    io: impl Future<Output = io::Result<T>>,
+) -> io::Result<T> {
+    support::by(support::deadline(idle), io).await
 }
 
-async fn echo(mut stream: TcpStream, idle: Duration) {
+async fn echo(mut stream: TcpStream, idle: Option<Duration>) {
     let mut buf = vec![0; 4096];
     // Any error ends the connection; the peer is gone, misbehaving or idle.
     while let Ok(n @ 1..) = within(idle, stream.read(&mut buf)).await {
@@ -58,7 +59,7 @@ async fn echo(mut stream: TcpStream, idle: Duration) {
 /// Waits for readability, reads onto the stack and writes back what the socket takes at once;
 /// only a reply the socket does not take is copied to the heap and awaited. An idle
 /// connection costs its task, its socket and its registration, and no buffer.
-async fn echo_unbuffered(mut stream: TcpStream, idle: Duration) {
+async fn echo_unbuffered(mut stream: TcpStream, idle: Option<Duration>) {
     // Empty unless the socket did not take a whole reply; an empty `Vec` owns no memory.
     let mut pending = Vec::new();
     loop {

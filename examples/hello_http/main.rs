@@ -16,11 +16,10 @@ mod support;
 
 mod head;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use head::Heads;
 use runtime::net::TcpStream;
-use runtime::time::timeout_at;
 
 const RESPONSE: &[u8] =
     b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\nHello, World!";
@@ -36,15 +35,15 @@ async fn main() -> std::io::Result<()> {
     support::serve_until_signal(server, banner).await
 }
 
-async fn serve(mut stream: TcpStream, idle: Duration) {
+async fn serve(mut stream: TcpStream, idle: Option<Duration>) {
     let mut heads = Heads::new();
     let mut out = Vec::new();
     // When the request head being read must be complete: a deadline per head, not per read,
     // so that a client trickling bytes cannot hold the connection.
-    let mut deadline = Instant::now() + idle;
+    let mut deadline = support::deadline(idle);
     loop {
-        let n = match timeout_at(deadline, stream.read(heads.spare())).await {
-            Ok(Ok(n @ 1..)) => n,
+        let n = match support::by(deadline, stream.read(heads.spare())).await {
+            Ok(n @ 1..) => n,
             // Closed, failed, or too slow.
             _ => return,
         };
@@ -59,13 +58,13 @@ async fn serve(mut stream: TcpStream, idle: Duration) {
             out.extend_from_slice(RESPONSE);
         }
         // A client that does not read its responses is as idle as one that does not write.
-        if !matches!(
-            timeout_at(Instant::now() + idle, stream.write_all(&out)).await,
-            Ok(Ok(()))
-        ) {
+        if support::by(support::deadline(idle), stream.write_all(&out))
+            .await
+            .is_err()
+        {
             return;
         }
         out.clear();
-        deadline = Instant::now() + idle;
+        deadline = support::deadline(idle);
     }
 }

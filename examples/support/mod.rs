@@ -96,10 +96,32 @@ fn grace() -> Duration {
 
 /// How long a connection may stay idle before the server closes it, against clients that hold
 /// connections open by sending nothing, or very slowly (slowloris): `IDLE_TIMEOUT_SECS`
-/// seconds, 60 by default. What counts as idle is each server's to say.
+/// seconds, 60 by default; `0` turns it off (no timer per operation, as in the benchmarks,
+/// whose reference servers have none). What counts as idle is each server's to say.
 #[allow(dead_code)] // not every example closes idle connections
-pub fn idle_timeout() -> Duration {
-    env_secs("IDLE_TIMEOUT_SECS", DEFAULT_IDLE_TIMEOUT_SECS)
+pub fn idle_timeout() -> Option<Duration> {
+    let idle = env_secs("IDLE_TIMEOUT_SECS", DEFAULT_IDLE_TIMEOUT_SECS);
+    (!idle.is_zero()).then_some(idle)
+}
+
+/// The deadline `idle` from now, if there is an idle timeout.
+#[allow(dead_code)] // not every example closes idle connections
+pub fn deadline(idle: Option<Duration>) -> Option<std::time::Instant> {
+    idle.map(|idle| std::time::Instant::now() + idle)
+}
+
+/// `io`, unless it is not done by `deadline` (if any), which is a `TimedOut` error.
+#[allow(dead_code)] // not every example closes idle connections
+pub async fn by<T>(
+    deadline: Option<std::time::Instant>,
+    io: impl std::future::Future<Output = std::io::Result<T>>,
+) -> std::io::Result<T> {
+    match deadline {
+        None => io.await,
+        Some(at) => runtime::time::timeout_at(at, io)
+            .await
+            .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into())),
+    }
 }
 
 /// The duration in seconds in the environment variable `name`, or `default`.
