@@ -17,6 +17,7 @@ use std::io;
 use std::io::ErrorKind::WouldBlock;
 use std::time::Duration;
 
+use runtime::future::Either;
 use runtime::net::TcpStream;
 
 #[runtime::main]
@@ -25,11 +26,13 @@ async fn main() -> std::io::Result<()> {
     let idle = support::idle_timeout();
     let server = runtime::net::serve(
         support::listen_addr("127.0.0.1:7000"),
-        move |stream, _| async move {
+        // Either future, not an `async` block awaiting one: that would hold the stream and
+        // the timeout twice for the life of the connection.
+        move |stream, _| {
             if unbuffered {
-                echo_unbuffered(stream, idle).await
+                Either::Left(echo_unbuffered(stream, idle))
             } else {
-                echo(stream, idle).await
+                Either::Right(echo(stream, idle))
             }
         },
     )?;
@@ -39,11 +42,11 @@ async fn main() -> std::io::Result<()> {
 }
 
 /// `io` unless it takes longer than `idle` (if set), which is an error too.
-async fn within<T>(
+fn within<T>(
     idle: Option<Duration>,
     io: impl Future<Output = io::Result<T>>,
-) -> io::Result<T> {
-    support::by(support::deadline(idle), io).await
+) -> impl Future<Output = io::Result<T>> {
+    support::by(support::deadline(idle), io)
 }
 
 async fn echo(mut stream: TcpStream, idle: Option<Duration>) {

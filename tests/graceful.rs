@@ -205,6 +205,38 @@ rt_test! {
     }
 }
 
+rt_test! {
+    async fn connections_that_end_at_once_leave_the_server_and_are_not_counted() {
+        // Each handler ends at once: the server must forget it, or the shutdown below would
+        // wait for it to the end of a long grace.
+        let ended = Arc::new(AtomicUsize::new(0));
+        let server = runtime::net::serve("127.0.0.1:0", {
+            let ended = ended.clone();
+            move |stream, _| {
+                let ended = ended.clone();
+                async move {
+                    drop(stream);
+                    ended.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        })
+        .unwrap();
+        let addr = server.local_addr();
+        bounded(LIMIT, async {
+            for _ in 0..200 {
+                let mut client = TcpStream::connect(addr).await.unwrap();
+                // End of stream: its handler has run.
+                assert_eq!(client.read(&mut [0]).await.unwrap(), 0);
+            }
+        })
+        .await;
+        assert_eq!(ended.load(Ordering::SeqCst), 200);
+        let report = bounded(LIMIT, server.shutdown(Duration::from_secs(3600))).await;
+        // They ended before the shutdown, which counts from its start.
+        assert_eq!((report.finished, report.aborted), (0, 0), "{report:?}");
+    }
+}
+
 /// What the clients of the storm saw.
 #[derive(Default)]
 struct Storm {

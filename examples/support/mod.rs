@@ -111,16 +111,22 @@ pub fn deadline(idle: Option<Duration>) -> Option<std::time::Instant> {
 }
 
 /// `io`, unless it is not done by `deadline` (if any), which is a `TimedOut` error.
+///
+/// A plain function rather than an `async fn`: an `async fn` would hold `io` twice (its
+/// argument and the future it awaits), and a connection waiting here holds this for as long
+/// as it is idle.
 #[allow(dead_code)] // not every example closes idle connections
-pub async fn by<T>(
+pub fn by<T>(
     deadline: Option<std::time::Instant>,
     io: impl std::future::Future<Output = std::io::Result<T>>,
-) -> std::io::Result<T> {
+) -> impl std::future::Future<Output = std::io::Result<T>> {
+    use futures_util::future::{Either, FutureExt};
     match deadline {
-        None => io.await,
-        Some(at) => runtime::time::timeout_at(at, io)
-            .await
-            .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into())),
+        None => Either::Left(io),
+        Some(at) => Either::Right(
+            runtime::time::timeout_at(at, io)
+                .map(|timed| timed.unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()))),
+        ),
     }
 }
 

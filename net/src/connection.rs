@@ -11,10 +11,11 @@
 //! streams' own `read` and `write` take `&mut self`, so that each direction has one waiting
 //! task, the one its waker wakes.
 
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::io::{self, IoSlice};
+use std::mem;
 use std::net::Shutdown;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 /// A connected stream socket: a [`TcpStream`](crate::TcpStream) or a
 /// [`UnixStream`](crate::UnixStream). The split halves work on either.
@@ -67,39 +68,60 @@ pub(crate) mod sealed {
     }
 }
 
-pub(crate) async fn read<C: Connection>(c: &C, buf: &mut [u8]) -> io::Result<usize> {
-    poll_fn(|cx| c.poll_read(cx, buf)).await
+// The futures below are `poll_fn` closures over the borrowed stream and buffer, not `async fn`s:
+// an `async fn` holds its arguments and, again, the future it awaits, and these are what an
+// idle connection's task holds while it waits (24 bytes here, 144 for `write_all` as an
+// `async fn` calling `write`).
+
+pub(crate) fn read<'a, C: Connection>(
+    c: &'a C,
+    buf: &'a mut [u8],
+) -> impl Future<Output = io::Result<usize>> + 'a {
+    poll_fn(move |cx| c.poll_read(cx, buf))
 }
 
-pub(crate) async fn read_exact<C: Connection>(c: &C, mut buf: &mut [u8]) -> io::Result<()> {
-    while !buf.is_empty() {
-        match read(c, buf).await? {
-            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-            n => buf = &mut buf[n..],
+pub(crate) fn read_exact<'a, C: Connection>(
+    c: &'a C,
+    mut buf: &'a mut [u8],
+) -> impl Future<Output = io::Result<()>> + 'a {
+    poll_fn(move |cx| {
+        while !buf.is_empty() {
+            match ready!(c.poll_read(cx, buf))? {
+                0 => return Poll::Ready(Err(io::ErrorKind::UnexpectedEof.into())),
+                n => buf = &mut mem::take(&mut buf)[n..],
+            }
         }
-    }
-    Ok(())
+        Poll::Ready(Ok(()))
+    })
 }
 
-pub(crate) async fn write<C: Connection>(c: &C, buf: &[u8]) -> io::Result<usize> {
-    poll_fn(|cx| c.poll_write(cx, buf)).await
+pub(crate) fn write<'a, C: Connection>(
+    c: &'a C,
+    buf: &'a [u8],
+) -> impl Future<Output = io::Result<usize>> + 'a {
+    poll_fn(move |cx| c.poll_write(cx, buf))
 }
 
-pub(crate) async fn write_all<C: Connection>(c: &C, mut buf: &[u8]) -> io::Result<()> {
-    while !buf.is_empty() {
-        match write(c, buf).await? {
-            0 => return Err(io::ErrorKind::WriteZero.into()),
-            n => buf = &buf[n..],
+pub(crate) fn write_all<'a, C: Connection>(
+    c: &'a C,
+    mut buf: &'a [u8],
+) -> impl Future<Output = io::Result<()>> + 'a {
+    poll_fn(move |cx| {
+        while !buf.is_empty() {
+            match ready!(c.poll_write(cx, buf))? {
+                0 => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                n => buf = &buf[n..],
+            }
         }
-    }
-    Ok(())
+        Poll::Ready(Ok(()))
+    })
 }
 
-pub(crate) async fn write_vectored<C: Connection>(
-    c: &C,
-    bufs: &[IoSlice<'_>],
-) -> io::Result<usize> {
-    poll_fn(|cx| c.poll_write_vectored(cx, bufs)).await
+pub(crate) fn write_vectored<'a, C: Connection>(
+    c: &'a C,
+    bufs: &'a [IoSlice<'a>],
+) -> impl Future<Output = io::Result<usize>> + 'a {
+    poll_fn(move |cx| c.poll_write_vectored(cx, bufs))
 }
 
 /// Writes the reading, writing and splitting methods of a stream type `$stream` whose field
@@ -110,23 +132,35 @@ macro_rules! stream_methods {
         impl $stream {
             /// Reads into `buf`, waiting until at least one byte is there. `Ok(0)` means the
             /// peer has closed its side (or `buf` is empty).
-            pub async fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
-                $crate::connection::read(self, buf).await
+            pub fn read<'a>(
+                &'a mut self,
+                buf: &'a mut [u8],
+            ) -> impl ::std::future::Future<Output = ::std::io::Result<usize>> + 'a {
+                $crate::connection::read(&*self, buf)
             }
 
             /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the peer closes first.
-            pub async fn read_exact(&mut self, buf: &mut [u8]) -> ::std::io::Result<()> {
-                $crate::connection::read_exact(self, buf).await
+            pub fn read_exact<'a>(
+                &'a mut self,
+                buf: &'a mut [u8],
+            ) -> impl ::std::future::Future<Output = ::std::io::Result<()>> + 'a {
+                $crate::connection::read_exact(&*self, buf)
             }
 
             /// Writes some of `buf`, waiting until the socket takes at least one byte.
-            pub async fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
-                $crate::connection::write(self, buf).await
+            pub fn write<'a>(
+                &'a mut self,
+                buf: &'a [u8],
+            ) -> impl ::std::future::Future<Output = ::std::io::Result<usize>> + 'a {
+                $crate::connection::write(&*self, buf)
             }
 
             /// Writes all of `buf`.
-            pub async fn write_all(&mut self, buf: &[u8]) -> ::std::io::Result<()> {
-                $crate::connection::write_all(self, buf).await
+            pub fn write_all<'a>(
+                &'a mut self,
+                buf: &'a [u8],
+            ) -> impl ::std::future::Future<Output = ::std::io::Result<()>> + 'a {
+                $crate::connection::write_all(&*self, buf)
             }
 
             /// Writes from several buffers in one system call (`writev`).
@@ -145,11 +179,11 @@ macro_rules! stream_methods {
             /// # })?;
             /// # std::io::Result::Ok(())
             /// ```
-            pub async fn write_vectored(
-                &mut self,
-                bufs: &[::std::io::IoSlice<'_>],
-            ) -> ::std::io::Result<usize> {
-                $crate::connection::write_vectored(self, bufs).await
+            pub fn write_vectored<'a>(
+                &'a mut self,
+                bufs: &'a [::std::io::IoSlice<'a>],
+            ) -> impl ::std::future::Future<Output = ::std::io::Result<usize>> + 'a {
+                $crate::connection::write_vectored(&*self, bufs)
             }
 
             /// Waits until the stream is readable: data, end of stream or an error is
@@ -182,13 +216,17 @@ macro_rules! stream_methods {
             /// # })?;
             /// # std::io::Result::Ok(())
             /// ```
-            pub async fn readable(&self) -> ::std::io::Result<()> {
-                ::std::future::poll_fn(|cx| self.io.poll_ready(cx, $crate::Direction::Read)).await
+            pub fn readable(
+                &self,
+            ) -> impl ::std::future::Future<Output = ::std::io::Result<()>> + '_ {
+                ::std::future::poll_fn(|cx| self.io.poll_ready(cx, $crate::Direction::Read))
             }
 
             /// Waits until the stream is writable; see [`readable`](Self::readable).
-            pub async fn writable(&self) -> ::std::io::Result<()> {
-                ::std::future::poll_fn(|cx| self.io.poll_ready(cx, $crate::Direction::Write)).await
+            pub fn writable(
+                &self,
+            ) -> impl ::std::future::Future<Output = ::std::io::Result<()>> + '_ {
+                ::std::future::poll_fn(|cx| self.io.poll_ready(cx, $crate::Direction::Write))
             }
 
             /// Reads what is there without waiting: `WouldBlock` when nothing is.

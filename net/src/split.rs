@@ -5,6 +5,7 @@
 //! wake-ups; the halves make "one reader, one writer" a matter of types. They are generic over
 //! the [`Connection`] they split and default to [`TcpStream`].
 
+use std::future::Future;
 use std::io::{self, IoSlice};
 use std::net::Shutdown;
 use std::sync::Arc;
@@ -60,13 +61,19 @@ macro_rules! read_half {
     ($half:ty) => {
         impl<S: Connection> $half {
             /// Reads into `buf`; see [`TcpStream::read`].
-            pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                connection::read(&*self.0, buf).await
+            pub fn read<'a>(
+                &'a mut self,
+                buf: &'a mut [u8],
+            ) -> impl Future<Output = io::Result<usize>> + 'a {
+                connection::read(&*self.0, buf)
             }
 
             /// Reads exactly `buf.len()` bytes; see [`TcpStream::read_exact`].
-            pub async fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
-                connection::read_exact(&*self.0, buf).await
+            pub fn read_exact<'a>(
+                &'a mut self,
+                buf: &'a mut [u8],
+            ) -> impl Future<Output = io::Result<()>> + 'a {
+                connection::read_exact(&*self.0, buf)
             }
 
             /// The address of the peer.
@@ -82,18 +89,27 @@ macro_rules! write_half {
     ($half:ty) => {
         impl<S: Connection> $half {
             /// Writes some of `buf`; see [`TcpStream::write`].
-            pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-                connection::write(&*self.0, buf).await
+            pub fn write<'a>(
+                &'a mut self,
+                buf: &'a [u8],
+            ) -> impl Future<Output = io::Result<usize>> + 'a {
+                connection::write(&*self.0, buf)
             }
 
             /// Writes all of `buf`; see [`TcpStream::write_all`].
-            pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-                connection::write_all(&*self.0, buf).await
+            pub fn write_all<'a>(
+                &'a mut self,
+                buf: &'a [u8],
+            ) -> impl Future<Output = io::Result<()>> + 'a {
+                connection::write_all(&*self.0, buf)
             }
 
             /// Writes from several buffers at once; see [`TcpStream::write_vectored`].
-            pub async fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-                connection::write_vectored(&*self.0, bufs).await
+            pub fn write_vectored<'a>(
+                &'a mut self,
+                bufs: &'a [IoSlice<'a>],
+            ) -> impl Future<Output = io::Result<usize>> + 'a {
+                connection::write_vectored(&*self.0, bufs)
             }
 
             /// Shuts down the write side: the peer reads end of stream.

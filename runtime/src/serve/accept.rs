@@ -1,8 +1,8 @@
 //! The accept loop each worker runs for its own listener, and how the server stops it.
 //!
-//! A loop accepts, spawns each connection's handler and keeps the handler's [`JoinHandle`]
-//! among its [`Connections`], which it reaps as they finish, so that a shutdown can wait for
-//! and abort the rest. Told to stop, it returns its listener, still open, and those
+//! A loop accepts, spawns each connection's handler and keeps the task among its
+//! [`Connections`] (which it leaves as it ends), so that a shutdown can wait for and abort the
+//! rest. Told to stop, it returns its listener, still open, and those
 //! connections, for the shutdown to drain and close in the order it chooses (see `shutdown`).
 //!
 //! With a cap on connections ([`Limit`]), a loop at the cap does not accept: it parks until a
@@ -20,16 +20,15 @@ use std::time::Duration;
 use futures_util::task::AtomicWaker;
 use net::{TcpListener, TcpStream};
 
-use super::connections::Connections;
+use super::connections::{Connections, Place};
 use super::limit::{Limit, Permit};
 use crate::scheduler::context;
 use crate::time::Sleep;
 use crate::JoinHandle;
 
-/// Spawns the handler of one connection, which holds its permit (if the server has a cap)
-/// until it ends: the server's handler, behind one type.
-pub(super) type Handler =
-    Arc<dyn Fn(TcpStream, SocketAddr, Option<Permit>) -> JoinHandle<()> + Send + Sync>;
+/// Spawns the handler of one connection, which holds its [`Place`] (in its loop's set and
+/// under the server's cap) until it ends: the server's handler, behind one type.
+pub(super) type Handler = Arc<dyn Fn(TcpStream, SocketAddr, Place) -> JoinHandle<()> + Send + Sync>;
 
 /// Starts a server's connections: its handler and its cap, if any.
 #[derive(Clone)]
@@ -39,14 +38,14 @@ pub(super) struct Spawner {
 }
 
 impl Spawner {
-    fn start(&self, (stream, peer): Accepted, permit: Option<Permit>, into: &mut Connections) {
+    fn start(&self, (stream, peer): Accepted, permit: Option<Permit>, into: &Connections) {
         context::count_accepted();
-        into.push((self.handler)(stream, peer, permit));
+        into.start(permit, |place| (self.handler)(stream, peer, place));
     }
 
     /// Starts a connection whatever the cap: for those a shutdown accepts from the queues of
     /// listeners it is about to close.
-    fn start_past_cap(&self, accepted: Accepted, into: &mut Connections) {
+    fn start_past_cap(&self, accepted: Accepted, into: &Connections) {
         let permit = self.limit.as_ref().map(Limit::force);
         self.start(accepted, permit, into);
     }
@@ -109,7 +108,7 @@ pub(super) async fn accept_loop(
     stop: Arc<Stop>,
     worker: usize,
 ) -> Parked {
-    let mut connections = Connections::default();
+    let connections = Connections::default();
     let mut pause: Option<Sleep> = None;
     // Whether the last accept failed: one warning per episode of back-off, not per retry.
     let mut backing_off = false;
@@ -117,7 +116,6 @@ pub(super) async fn accept_loop(
     // accepts no other, until a place frees.
     let mut held = None;
     poll_fn(|cx| loop {
-        connections.reap(cx);
         if stop.poll_stopped(worker, cx).is_ready() {
             return Poll::Ready(());
         }
@@ -150,10 +148,11 @@ pub(super) async fn accept_loop(
         };
         match spawn.limit.as_ref().map(Limit::try_acquire) {
             Some(None) => held = Some(accepted),
-            permit => spawn.start(accepted, permit.flatten(), &mut connections),
+            permit => spawn.start(accepted, permit.flatten(), &connections),
         }
     })
     .await;
+    connections.start_counting();
     Parked {
         listener,
         connections,
@@ -163,11 +162,7 @@ pub(super) async fn accept_loop(
 
 /// Accepts every connection queued on `listener` until the kernel says the queue is empty (or
 /// the listener fails), and spawns each, past the server's cap if need be.
-pub(super) fn accept_queued(
-    listener: &TcpListener,
-    spawn: &Spawner,
-    connections: &mut Connections,
-) {
+pub(super) fn accept_queued(listener: &TcpListener, spawn: &Spawner, connections: &Connections) {
     while let Ok(accepted) = sort(listener.try_accept()) {
         if let Some(accepted) = accepted {
             spawn.start_past_cap(accepted, connections);
@@ -180,7 +175,7 @@ pub(super) fn accept_queued(
 pub(super) async fn accept_all(
     listeners: &[TcpListener],
     spawn: &Spawner,
-    connections: &mut Connections,
+    connections: &Connections,
 ) {
     poll_fn(|cx| {
         for listener in listeners {
@@ -197,7 +192,7 @@ pub(super) async fn accept_all(
 }
 
 /// Starts a connection a stopped loop accepted but had no place for, past the server's cap.
-pub(super) fn start_held(held: Option<Accepted>, spawn: &Spawner, connections: &mut Connections) {
+pub(super) fn start_held(held: Option<Accepted>, spawn: &Spawner, connections: &Connections) {
     if let Some(accepted) = held {
         spawn.start_past_cap(accepted, connections);
     }

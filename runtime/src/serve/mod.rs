@@ -29,6 +29,7 @@ use net::{ListenOptions, TcpListener, TcpStream};
 use crate::scheduler::context;
 use crate::{task, JoinHandle};
 use accept::{Handler, Parked, Spawner, Stop};
+use connections::Tracked;
 use limit::Limit;
 pub use shutdown::{Drain, ShutdownReport};
 
@@ -167,13 +168,8 @@ where
             .map(|l| parking_lot::Mutex::new(Some(l)))
             .collect(),
     );
-    let handler: Handler = Arc::new(move |stream, peer, permit| {
-        let connection = handler(stream, peer);
-        crate::spawn(async move {
-            // Holds the connection's place under the cap until the task ends.
-            let _permit = permit;
-            connection.await
-        })
+    let handler: Handler = Arc::new(move |stream, peer, place| {
+        crate::spawn(Tracked::new(handler(stream, peer), place))
     });
     let limit = options
         .max_connections

@@ -79,14 +79,16 @@ pub(super) async fn shutdown(
     let deadline = Instant::now() + grace.min(Duration::from_secs(365 * 86_400));
     stop.stop();
     let mut listeners = Vec::with_capacity(loops.len());
-    let mut connections = Connections::default();
+    // Those of the accept loops, then those accepted while the listeners drain.
+    let mut sets = Vec::with_capacity(loops.len() + 1);
+    let connections = Connections::default();
     let mut first_open = true;
     for (worker, accept_loop) in loops.into_iter().enumerate() {
         match accept_loop.await {
             Ok(Ok(parked)) => {
                 listeners.push(parked.listener);
-                connections.append(parked.connections);
-                start_held(parked.held, &spawn, &mut connections);
+                sets.push(parked.connections);
+                start_held(parked.held, &spawn, &connections);
             }
             // It failed to start, or `Server::stop` ended it: its listener is closed.
             _ if worker == 0 => first_open = false,
@@ -96,18 +98,19 @@ pub(super) async fn shutdown(
     let drain = steer(&listeners, first_open);
     if drain != Drain::Unsteered {
         let settled = deadline.min(Instant::now() + HANDSHAKE_SETTLE);
-        let _ = crate::time::timeout_at(settled, accept_all(&listeners, &spawn, &mut connections))
-            .await;
+        let _ =
+            crate::time::timeout_at(settled, accept_all(&listeners, &spawn, &connections)).await;
     }
     if drain == Drain::Steered {
         // The one new connections go to closes last.
         listeners.rotate_left(1);
     }
     for listener in listeners {
-        accept_queued(&listener, &spawn, &mut connections);
+        accept_queued(&listener, &spawn, &connections);
         drop(listener);
     }
-    let (finished, aborted) = connections.finish_by(deadline).await;
+    sets.push(connections);
+    let (finished, aborted) = Connections::finish_by(&sets, deadline).await;
     ShutdownReport {
         finished,
         aborted,

@@ -27,16 +27,35 @@ use super::Meta;
 /// ```
 pub struct JoinHandle<T> {
     task: Option<async_task::FallibleTask<Output<T>, Meta>>,
-    /// The task's metadata, which `FallibleTask` does not expose.
-    meta: MetaRef,
-    /// Wakes the task so that it sees an abort even while it waits for something else.
-    waker: Waker,
+    abort: AbortHandle,
     /// The waker this handle was last polled with, and the one that stands in for it with the
     /// task (see [`ContainPanic`]).
     awaiter: Option<(Waker, Waker)>,
 }
 
+/// The permission to cancel a task, without its output: what a collection of tasks that
+/// never awaits them keeps (a server's connections).
+#[derive(Clone)]
+pub(crate) struct AbortHandle {
+    /// The task's metadata, which async-task's handles do not expose.
+    meta: MetaRef,
+    /// Wakes the task so that it sees an abort even while it waits for something else; it
+    /// also keeps the task's allocation, and so `meta`, alive.
+    waker: Waker,
+}
+
+impl AbortHandle {
+    /// Cancels the task (see [`JoinHandle::abort`]); no effect once it has finished.
+    pub(crate) fn abort(&self) {
+        // SAFETY: the metadata lives in the task's header, which stays allocated while
+        // `self.waker` holds a reference to the task.
+        unsafe { self.meta.0.as_ref() }.abort();
+        self.waker.wake_by_ref();
+    }
+}
+
 /// A pointer to the `Meta` in a task's header.
+#[derive(Clone, Copy)]
 struct MetaRef(NonNull<Meta>);
 
 // SAFETY: `Meta` is `Sync` (atomics only), so sharing a pointer to it between threads is
@@ -48,11 +67,18 @@ unsafe impl Sync for MetaRef {}
 impl<T> JoinHandle<T> {
     pub(crate) fn new(task: async_task::Task<Output<T>, Meta>, waker: Waker) -> Self {
         JoinHandle {
-            meta: MetaRef(NonNull::from(task.metadata())),
+            abort: AbortHandle {
+                meta: MetaRef(NonNull::from(task.metadata())),
+                waker,
+            },
             task: Some(task.fallible()),
-            waker,
             awaiter: None,
         }
+    }
+
+    /// A handle that cancels the task, which outlives this one.
+    pub(crate) fn abort_handle(&self) -> AbortHandle {
+        self.abort.clone()
     }
 
     /// Cancels the task: its future is dropped on the loop that runs it, at its next
@@ -70,10 +96,7 @@ impl<T> JoinHandle<T> {
     /// ```
     pub fn abort(&self) {
         if self.task.is_some() {
-            // SAFETY: the metadata lives in the task's header, which stays allocated while
-            // `self.task` holds a reference to the task.
-            unsafe { self.meta.0.as_ref() }.abort();
-            self.waker.wake_by_ref();
+            self.abort.abort();
         }
     }
 

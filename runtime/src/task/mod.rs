@@ -27,6 +27,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+pub(crate) use join::AbortHandle;
 pub use join::{JoinError, JoinHandle};
 pub use join_set::JoinSet;
 pub(crate) use registry::Registry;
