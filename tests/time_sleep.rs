@@ -119,6 +119,20 @@ rt_test! {
     }
 }
 
+rt_test! {
+    async fn a_far_deadline_that_passed_while_the_loop_was_blocked_still_completes() {
+        // Far enough past the loop's last turn that the sleep does not read the clock when
+        // first polled; the loop is blocked until after the deadline, so the timer is set
+        // for a moment already past and must fire at the next turn.
+        let mut sleep = runtime::time::sleep(ms(1_100));
+        let deadline = sleep.deadline();
+        thread::sleep(ms(1_200));
+        let _ = poll_once(&mut sleep).await;
+        bounded(LIMIT, sleep).await;
+        assert!(Instant::now() >= deadline);
+    }
+}
+
 #[test]
 fn many_sleeps_wake_in_deadline_order() {
     // One worker: its wheel fires in deadline order and the tasks it wakes run in the order

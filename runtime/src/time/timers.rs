@@ -17,11 +17,18 @@ use parking_lot::Mutex;
 
 use super::wheel::{Key, Wheel};
 
+/// How far past the owner's latest turn a deadline must be for `register` to skip reading the
+/// clock: longer than any turn of a loop that is not stuck.
+const CLOCK_CHECK_MS: u64 = 1_000;
+
 pub(crate) struct Timers {
     state: Mutex<State>,
     /// The wheel's next expiration: `fire` returns at once before it, without the lock. Set
     /// under the lock; it may be earlier than the truth (after a cancel), never later.
     next_due: AtomicU64,
+    /// The tick of the owner's latest turn, a hint that spares most sleeps a clock read (see
+    /// `register`).
+    last_tick: AtomicU64,
     origin: Instant,
     reactor: net::Reactor,
 }
@@ -43,6 +50,7 @@ impl Timers {
                 shutdown: false,
             }),
             next_due: AtomicU64::new(u64::MAX),
+            last_tick: AtomicU64::new(0),
             origin,
             reactor,
         }
@@ -58,8 +66,19 @@ impl Timers {
     }
 
     /// Adds a timer for `deadline` that wakes `waker`; `None` if it is due already.
+    ///
+    /// Only a deadline within [`CLOCK_CHECK_MS`] of the owner's latest turn is checked
+    /// against the clock: a later one cannot have passed unless the loop has gone that long
+    /// without a turn, and then the timer fires at the next turn (late, never early).
     pub(crate) fn register(&self, deadline: Instant, waker: &Waker) -> Option<Key> {
         let tick = self.tick_ceil(deadline);
+        let near = self
+            .last_tick
+            .load(Ordering::Relaxed)
+            .saturating_add(CLOCK_CHECK_MS);
+        if tick <= near && Instant::now() >= deadline {
+            return None;
+        }
         let mut state = self.state.lock();
         assert!(!state.shutdown, "{SHUT_DOWN}");
         let key = state.wheel.insert(tick, Some(waker.clone())).ok()?;
@@ -127,6 +146,7 @@ impl Timers {
 
     /// `fire` for a clock already read in milliseconds since the origin.
     pub(crate) fn fire_tick(&self, tick: u64) {
+        self.last_tick.store(tick, Ordering::Relaxed);
         if tick < self.next_due.load(Ordering::Acquire) {
             return;
         }
