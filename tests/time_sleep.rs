@@ -637,6 +637,22 @@ fn a_sleep_from_a_thread_that_is_no_worker() {
 }
 
 #[test]
+fn sleeps_added_from_another_thread_wake_a_parked_owner_every_time() {
+    // Each sleep goes on worker 0's wheel while its owner is parked for up to a minute (the
+    // bound in `block_on_second_thread`): a wake lost in the race between parking and
+    // adding a timer leaves the owner asleep until that bound fails the test.
+    let rt = support::rt(1);
+    support::block_on_second_thread(&rt, || async {
+        for i in 0..500 {
+            let s = sleep(Duration::from_micros(i % 7 * 300));
+            let deadline = s.deadline();
+            s.await;
+            assert!(Instant::now() >= deadline);
+        }
+    });
+}
+
+#[test]
 fn a_sleep_that_outlives_its_runtime() {
     for workers in [1, 2] {
         let rt = support::rt(workers);

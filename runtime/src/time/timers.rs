@@ -6,6 +6,11 @@
 //! that its owner takes briefly and others rarely. A timer added by another thread earlier than
 //! the owner's current sleep wakes the owner so it can shorten that sleep.
 //!
+//! Parking takes no lock: the owner publishes how long it sleeps (`parked_until`) and then
+//! reads the next expiration again, while a thread adding a timer publishes the new expiration
+//! (`next_due`) and then reads `parked_until`. Both pairs are sequentially consistent, so at
+//! least one side sees the other's store: the owner shortens its sleep, or the adder wakes it.
+//!
 //! Deadlines round up to the next millisecond and the clock rounds down, so a timer never fires
 //! before its deadline.
 
@@ -21,11 +26,16 @@ use super::wheel::{Key, Wheel};
 /// clock: longer than any turn of a loop that is not stuck.
 const CLOCK_CHECK_MS: u64 = 1_000;
 
+/// `parked_until` while the owner runs: no timer needs to wake it.
+const RUNNING: u64 = 0;
+
 pub(crate) struct Timers {
     state: Mutex<State>,
     /// The wheel's next expiration: `fire` returns at once before it, without the lock. Set
     /// under the lock; it may be earlier than the truth (after a cancel), never later.
     next_due: AtomicU64,
+    /// The tick the owner sleeps until (`u64::MAX`: no timer), or [`RUNNING`].
+    parked_until: AtomicU64,
     /// The tick of the owner's latest turn, a hint that spares most sleeps a clock read (see
     /// `register`).
     last_tick: AtomicU64,
@@ -35,8 +45,6 @@ pub(crate) struct Timers {
 
 struct State {
     wheel: Wheel<Option<Waker>>,
-    /// The tick the owner sleeps until (`u64::MAX`: no timer), or `None` while it runs.
-    parked_until: Option<u64>,
     shutdown: bool,
 }
 
@@ -46,10 +54,10 @@ impl Timers {
         Timers {
             state: Mutex::new(State {
                 wheel: Wheel::new(),
-                parked_until: None,
                 shutdown: false,
             }),
             next_due: AtomicU64::new(u64::MAX),
+            parked_until: AtomicU64::new(RUNNING),
             last_tick: AtomicU64::new(0),
             origin,
             reactor,
@@ -85,10 +93,10 @@ impl Timers {
         // The wheel's next expiration, not the deadline: a timer on a higher level needs
         // `advance` at its level's cascade point, before its deadline.
         let next = state.wheel.next_expiration().unwrap_or(u64::MAX);
-        self.next_due.store(next, Ordering::Release);
-        let wake_owner = state.parked_until.is_some_and(|until| tick < until);
+        self.next_due.store(next, Ordering::SeqCst);
         drop(state);
-        if wake_owner {
+        // After the store above (see the module doc); `RUNNING` is below every tick.
+        if tick < self.parked_until.load(Ordering::SeqCst) {
             // The owner sleeps past this deadline; it recomputes its timeout when woken.
             let _ = self.reactor.wake();
         }
@@ -125,17 +133,31 @@ impl Timers {
 
     /// How long the owner may sleep from `now`: until the next expiration, or without limit.
     /// Records the answer so that other threads know when to wake the owner.
+    ///
+    /// The expiration it reads may be earlier than the wheel's (after a cancel): the owner then
+    /// wakes early once, and the `fire` of that turn corrects it.
     pub(crate) fn park_timeout(&self, now: Instant) -> Option<Duration> {
-        let mut state = self.state.lock();
-        let next = state.wheel.next_expiration();
-        state.parked_until = Some(next.unwrap_or(u64::MAX));
-        let at = self.origin.checked_add(Duration::from_millis(next?))?;
+        let mut next = self.next_due.load(Ordering::SeqCst);
+        loop {
+            self.parked_until
+                .store(next.max(RUNNING + 1), Ordering::SeqCst);
+            // A timer added before the store above may have been missed: read again.
+            let again = self.next_due.load(Ordering::SeqCst);
+            if again >= next {
+                break;
+            }
+            next = again;
+        }
+        if next == u64::MAX {
+            return None;
+        }
+        let at = self.origin.checked_add(Duration::from_millis(next))?;
         Some(at.saturating_duration_since(now))
     }
 
     /// The owner is awake again: timers added from now on need not wake it.
     pub(crate) fn unparked(&self) {
-        self.state.lock().parked_until = None;
+        self.parked_until.store(RUNNING, Ordering::Release);
     }
 
     /// Fires every timer due at `now`; the owner calls it after each reactor turn, and a peer
@@ -156,7 +178,7 @@ impl Timers {
             .wheel
             .advance(tick, |_, waker| wakers.extend(waker.take()));
         let next = state.wheel.next_expiration().unwrap_or(u64::MAX);
-        self.next_due.store(next, Ordering::Release);
+        self.next_due.store(next, Ordering::SeqCst);
         drop(state);
         net::wake_all(wakers);
     }
