@@ -4,8 +4,8 @@
 //! the loops with no shared accept queue and no lock; a connection is handled on the loop that
 //! accepted it (and may be stolen by an idle one).
 //!
-//! - [`accept`]: the loop each worker runs, which keeps the handles of the connections it
-//!   spawned ([`connections`]) until they finish.
+//! - [`accept`]: the loop each worker runs; the connections it spawns stay in its
+//!   [`connections`] set until they end, so that a shutdown can wait for and abort them.
 //! - [`limit`]: the cap on connections in flight ([`ServeOptions::max_connections`]), at which
 //!   the loops stop accepting and connections wait in the kernel's queues.
 //! - [`shutdown`]: stopping without losing a connection. Closing a `SO_REUSEPORT` socket resets
