@@ -8,11 +8,15 @@
 //! costs one slab entry and the pointer and index in its future: this is what keeps an idle
 //! connection cheap (a `FuturesUnordered` of join handles cost about 200 bytes more).
 //!
-//! The set never drops an abort handle (a waker, whose drop can run a task's destructor)
+//! The set never drops an abort handle or a waker (whose drop can run a task's destructor)
 //! while holding its lock, since that destructor takes the lock too.
+//!
+//! Only the one task that owns a set (its accept loop, or the shutdown) starts connections
+//! in it, one at a time, so between the entry `start` makes and the abort handle it then puts
+//! there no other entry can take that key: a connection that ends in between just removes
+//! its entry, and `start` finds it gone.
 
 use std::future::{poll_fn, Future};
-use std::mem;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -32,7 +36,8 @@ pub(super) struct Connections(Arc<Mutex<Set>>);
 
 #[derive(Default)]
 struct Set {
-    tasks: Slab<Entry>,
+    /// Each connection's abort handle; `None` while it is being started.
+    tasks: Slab<Option<AbortHandle>>,
     /// The shutdown waiting for `tasks` to empty.
     waiter: Option<Waker>,
     /// Connections ended since the set started counting (its loop stopped): on their own, or
@@ -44,20 +49,22 @@ struct Set {
     aborting: bool,
 }
 
-enum Entry {
-    /// Spawned; its abort handle is on its way.
-    Starting,
-    Running(AbortHandle),
-    /// Ended before its abort handle arrived.
-    Ended,
-}
-
 /// Where a connection's task stands in its server's set, and its place under the cap; what
-/// the server's handler spawns around the connection's future ([`Tracked::new`]).
+/// the server's handler spawns around the connection's future ([`Tracked::new`]). Dropping
+/// it (after the future, or in its stead if the handler panicked before making it) takes the
+/// connection out of the set.
 pub(super) struct Place {
     set: Connections,
     key: usize,
+    /// Whether the connection's future returned.
+    completed: bool,
     _permit: Option<Permit>,
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.set.end(self.key, self.completed);
+    }
 }
 
 impl Connections {
@@ -68,25 +75,24 @@ impl Connections {
         permit: Option<Permit>,
         spawn: impl FnOnce(Place) -> JoinHandle<()>,
     ) {
-        let key = self.0.lock().tasks.insert(Entry::Starting);
+        let key = self.0.lock().tasks.insert(None);
         let place = Place {
             set: self.clone(),
             key,
+            completed: false,
             _permit: permit,
         };
         // Spawned outside the lock: the task may run, end and take the lock at once.
         let abort = spawn(place).abort_handle();
         let mut set = self.0.lock();
-        if let Entry::Starting = set.tasks[key] {
-            set.tasks[key] = Entry::Running(abort);
-            return;
+        match set.tasks.get_mut(key) {
+            Some(entry) => *entry = Some(abort),
+            // It has ended already (see the module doc).
+            None => {
+                drop(set);
+                drop(abort);
+            }
         }
-        // It has ended already.
-        set.tasks.remove(key);
-        let waiter = set.take_waiter_if_empty();
-        drop(set);
-        drop(abort);
-        wake(waiter);
     }
 
     /// Takes connection `key` out of the set as its future is dropped; `completed` tells
@@ -98,10 +104,7 @@ impl Connections {
         } else {
             set.aborted += 1;
         }
-        let entry = match set.tasks[key] {
-            Entry::Starting => mem::replace(&mut set.tasks[key], Entry::Ended),
-            _ => set.tasks.remove(key),
-        };
+        let entry = set.tasks.remove(key);
         let waiter = set.take_waiter_if_empty();
         drop(set);
         drop(entry);
@@ -116,8 +119,8 @@ impl Connections {
 
     /// Waits until every connection of `sets` has finished or `deadline` has passed, then
     /// aborts those still running and waits for them to go. Returns how many ended on their
-    /// own (returned or panicked) and how many were aborted since each set started counting
-    /// (or was made).
+    /// own (returned, or panicked before the deadline) and how many were aborted since each
+    /// set started counting (or was made).
     pub(super) async fn finish_by(sets: &[Connections], deadline: Instant) -> (usize, usize) {
         let _ = crate::time::timeout_at(deadline, Self::all_ended(sets)).await;
         for set in sets {
@@ -126,10 +129,7 @@ impl Connections {
                 set.aborting = true;
                 set.tasks
                     .iter()
-                    .filter_map(|(_, entry)| match entry {
-                        Entry::Running(abort) => Some(abort.clone()),
-                        _ => None,
-                    })
+                    .filter_map(|(_, abort)| abort.clone())
                     .collect()
             };
             aborts.iter().for_each(AbortHandle::abort);
@@ -147,7 +147,12 @@ impl Connections {
             for set in sets {
                 let mut set = set.0.lock();
                 if !set.tasks.is_empty() {
-                    set.waiter = Some(cx.waker().clone());
+                    if set.waiter.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                        return Poll::Pending;
+                    }
+                    let old = set.waiter.replace(cx.waker().clone());
+                    drop(set);
+                    drop(old);
                     return Poll::Pending;
                 }
             }
@@ -172,27 +177,16 @@ pin_project_lite::pin_project! {
     /// ends. A struct rather than an `async` block, which would hold the future twice
     /// (captured, then awaited) for as long as the connection lives.
     pub(super) struct Tracked<F> {
+        // Dropped before `place`, so the connection has closed when it leaves the set.
         #[pin]
         connection: F,
         place: Place,
-        completed: bool,
-    }
-
-    impl<F> PinnedDrop for Tracked<F> {
-        fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
-            this.place.set.end(this.place.key, *this.completed);
-        }
     }
 }
 
 impl<F> Tracked<F> {
     pub(super) fn new(connection: F, place: Place) -> Self {
-        Tracked {
-            connection,
-            place,
-            completed: false,
-        }
+        Tracked { connection, place }
     }
 }
 
@@ -202,7 +196,7 @@ impl<F: Future<Output = ()>> Future for Tracked<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.project();
         let done = this.connection.poll(cx);
-        *this.completed = done.is_ready();
+        this.place.completed = done.is_ready();
         done
     }
 }
@@ -245,6 +239,21 @@ mod tests {
             let sets = [set];
             let forever = Instant::now() + Duration::from_secs(3600);
             assert_eq!(Connections::finish_by(&sets, forever).await, (1, 0));
+        });
+    }
+
+    #[test]
+    fn a_handler_that_panics_before_its_future_exists_leaves_the_set() {
+        rt().block_on(async {
+            let set = Connections::default();
+            let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                set.start(None, |place| {
+                    let _place = place;
+                    panic!("the handler failed");
+                })
+            }));
+            assert!(panicked.is_err());
+            assert!(is_empty(&set));
         });
     }
 

@@ -261,8 +261,8 @@ impl Server {
     /// closed its listeners joins the group and is refused, or starved, with it. Start the new
     /// instance after the old one's `shutdown` has returned (or use another port).
     ///
-    /// Connections are counted from the moment `shutdown` is first polled: those that had
-    /// finished before are not in the report. Dropping the future before it completes closes
+    /// Connections are counted from the moment `shutdown` is first polled (when it stops the
+    /// accept loops): those that had finished before are not in the report. Dropping the future before it completes closes
     /// the listeners it has taken over at once, as [`stop`](Self::stop) does, and leaves the
     /// connections running.
     ///

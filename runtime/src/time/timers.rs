@@ -75,16 +75,19 @@ impl Timers {
 
     /// Adds a timer for `deadline` that wakes `waker`; `None` if it is due already.
     ///
-    /// Only a deadline within [`CLOCK_CHECK_MS`] of the owner's latest turn is checked
-    /// against the clock: a later one cannot have passed unless the loop has gone that long
-    /// without a turn, and then the timer fires at the next turn (late, never early).
+    /// While the owner runs, only a deadline within [`CLOCK_CHECK_MS`] of its latest turn is
+    /// checked against the clock: a later one cannot have passed unless the loop has gone
+    /// that long without a turn, and then the timer fires at the next turn (late, never
+    /// early).
     pub(crate) fn register(&self, deadline: Instant, waker: &Waker) -> Option<Key> {
         let tick = self.tick_ceil(deadline);
+        // A parked owner's latest turn may be long past: then the clock decides.
+        let parked = self.parked_until.load(Ordering::Relaxed) != RUNNING;
         let near = self
             .last_tick
             .load(Ordering::Relaxed)
             .saturating_add(CLOCK_CHECK_MS);
-        if tick <= near && Instant::now() >= deadline {
+        if (parked || tick <= near) && Instant::now() >= deadline {
             return None;
         }
         let mut state = self.state.lock();
