@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::worker::run_task;
 use super::{context, Shared};
@@ -55,11 +55,9 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         } else {
             TURN_TIMEOUT
         };
-        match worker0.reactor.try_turn(Some(timeout)) {
-            Some(_) => worker0.timers.fire(Instant::now()),
-            // Worker 0 is running: it delivers the events; wait for a wake.
-            None if ran == 0 => thread::park_timeout(TURN_TIMEOUT),
-            None => {}
+        // Worker 0 is running if its reactor is busy: it delivers the events; wait for a wake.
+        if !worker0.turn_for_owner(timeout) && ran == 0 {
+            thread::park_timeout(TURN_TIMEOUT);
         }
     }
 }

@@ -11,7 +11,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossbeam_deque::{Injector, Stealer, Worker};
 
@@ -181,5 +181,21 @@ impl Remote {
     pub(crate) fn wake_reactor(&self) {
         // Waking fails only if the eventfd is gone, and then the loop is gone too.
         let _ = self.reactor.wake();
+    }
+
+    /// Turns this worker's reactor and fires its timers from another thread (a guest or a
+    /// peer standing in), unless the reactor is busy; true if it turned. A wake this turn
+    /// took may have been meant for the owner, which is parking to sleep as long as its
+    /// wheel said before a timer was added: it is passed on, or the owner would sleep past
+    /// that timer.
+    pub(crate) fn turn_for_owner(&self, timeout: Duration) -> bool {
+        let Some(Ok(stats)) = self.reactor.try_turn(Some(timeout)) else {
+            return false;
+        };
+        if stats.woken_up && self.timers.owner_parked() {
+            self.wake_reactor();
+        }
+        self.timers.fire(Instant::now());
+        true
     }
 }

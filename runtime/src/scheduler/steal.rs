@@ -101,8 +101,7 @@ pub(super) fn stand_in_for_stuck_peers(shared: &Shared, me: usize, now: Instant)
         }
         peer.stuck.report(i, last_turn, now_ms);
         // A busy reactor is being turned by its owner or another stand-in: nothing to do.
-        if let Some(Ok(_)) = peer.reactor.try_turn(Some(Duration::ZERO)) {
-            peer.timers.fire(now);
+        if peer.turn_for_owner(Duration::ZERO) {
             // The next stand-in comes a full period later, so idle peers do not spin on a
             // stuck loop's reactor and timer lock.
             peer.stuck.stand_in(now_ms);

@@ -158,6 +158,11 @@ impl Timers {
         Some(at.saturating_duration_since(now))
     }
 
+    /// Whether the owner is parking or parked (between `park_timeout` and `unparked`).
+    pub(crate) fn owner_parked(&self) -> bool {
+        self.parked_until.load(Ordering::SeqCst) != RUNNING
+    }
+
     /// The owner is awake again: timers added from now on need not wake it.
     pub(crate) fn unparked(&self) {
         self.parked_until.store(RUNNING, Ordering::Release);
