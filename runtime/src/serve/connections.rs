@@ -2,11 +2,12 @@
 //!
 //! Each accept loop keeps its connections in a [`Connections`] set: a slab of abort handles
 //! under a lock that only that loop's connections take, twice each (when the loop starts one
-//! and when its future is dropped, on whichever worker ran it). The future itself,
-//! [`Tracked`], takes its entry out as it is dropped, whether it returned, panicked or was
-//! aborted, so the set needs no reaping and nobody awaits the tasks one by one. A connection
-//! costs one slab entry and the pointer and index in its future: this is what keeps an idle
-//! connection cheap (a `FuturesUnordered` of join handles cost about 200 bytes more).
+//! and when its future is dropped, on whichever worker ran it). The connection's [`Place`],
+//! held by its future ([`Tracked`]), takes its entry out as it is dropped, whether the future
+//! returned, panicked or was aborted, so the set needs no reaping and nobody awaits the tasks
+//! one by one. A connection costs one slab entry and the pointer and index in its future: this
+//! is what keeps an idle connection cheap (a `FuturesUnordered` of join handles cost about 200
+//! bytes more).
 //!
 //! The set never drops an abort handle or a waker (whose drop can run a task's destructor)
 //! while holding its lock, since that destructor takes the lock too.
@@ -147,12 +148,11 @@ impl Connections {
             for set in sets {
                 let mut set = set.0.lock();
                 if !set.tasks.is_empty() {
-                    if set.waiter.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                        return Poll::Pending;
+                    if !set.waiter.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                        let old = set.waiter.replace(cx.waker().clone());
+                        drop(set);
+                        drop(old);
                     }
-                    let old = set.waiter.replace(cx.waker().clone());
-                    drop(set);
-                    drop(old);
                     return Poll::Pending;
                 }
             }

@@ -262,9 +262,9 @@ impl Server {
     /// instance after the old one's `shutdown` has returned (or use another port).
     ///
     /// Connections are counted from the moment `shutdown` is first polled (when it stops the
-    /// accept loops): those that had finished before are not in the report. Dropping the future before it completes closes
-    /// the listeners it has taken over at once, as [`stop`](Self::stop) does, and leaves the
-    /// connections running.
+    /// accept loops): those that had finished before are not in the report. Dropping the
+    /// future before it completes closes the listeners it has taken over at once, as
+    /// [`stop`](Self::stop) does, and leaves the connections running.
     ///
     /// ```
     /// use std::time::Duration;

@@ -36,7 +36,7 @@ pub(crate) struct Timers {
     next_due: AtomicU64,
     /// The tick the owner sleeps until (`u64::MAX`: no timer), or [`RUNNING`].
     parked_until: AtomicU64,
-    /// The tick of the owner's latest turn, a hint that spares most sleeps a clock read (see
+    /// The tick of the latest `fire` (the owner's turn, or a peer's for it), a hint that spares most sleeps a clock read (see
     /// `register`).
     last_tick: AtomicU64,
     origin: Instant,
@@ -82,7 +82,7 @@ impl Timers {
     pub(crate) fn register(&self, deadline: Instant, waker: &Waker) -> Option<Key> {
         let tick = self.tick_ceil(deadline);
         // A parked owner's latest turn may be long past: then the clock decides.
-        let parked = self.parked_until.load(Ordering::Relaxed) != RUNNING;
+        let parked = self.owner_parked();
         let near = self
             .last_tick
             .load(Ordering::Relaxed)
