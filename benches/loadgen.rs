@@ -12,6 +12,13 @@
 //!
 //! With `--requests N` instead of a duration, the connections make N round trips in all and
 //! stop (for counting instructions or system calls per request).
+//!
+//! It runs one event loop per CPU (`--workers` to change that). With a single loop on a
+//! 2-core machine the generator is the slower party: it sends each request as its own loop
+//! gets to it, so requests reach the server spread out, one at a time, and a server that lets
+//! some connections wait behind others under a burst never shows it. With a loop per core
+//! the generator keeps up with any server here, and each server meets the bursts of ready
+//! connections that its scheduling must handle fairly.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -43,7 +50,7 @@ fn parse_args() -> Args {
         conns: 100,
         secs: 5.0,
         size: 64,
-        workers: 1,
+        workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
         requests: None,
     };
     let mut it = std::env::args().skip(1);

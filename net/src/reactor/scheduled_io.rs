@@ -159,6 +159,7 @@ impl ScheduledIo {
 
     /// Ready once the source may make progress in `direction`; otherwise stores the task's
     /// waker for that direction and returns `Pending`.
+    #[inline]
     pub(crate) fn poll_ready(
         &self,
         cx: &mut Context<'_>,
@@ -181,6 +182,7 @@ impl ScheduledIo {
     }
 
     /// The readiness recorded for `direction`, if any, without storing a waker.
+    #[inline]
     pub(crate) fn ready_event(&self, direction: Direction) -> Option<io::Result<ReadyEvent>> {
         let cur = self.readiness.load(Ordering::Acquire);
         if cur & SHUTDOWN != 0 {
@@ -197,6 +199,7 @@ impl ScheduledIo {
 
     /// Forgets readiness an operation has just proved stale with `WouldBlock`, unless the
     /// reactor has stamped new readiness since `event` was read.
+    #[inline]
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
         let _ = self
             .readiness

@@ -24,7 +24,7 @@ use super::stuck::StuckWatch;
 use crate::blocking;
 use crate::loom::fence;
 use crate::task::{Registry, Runnable};
-use crate::time::Timers;
+use crate::time::{Clock, Timers};
 
 pub(crate) struct Shared {
     pub(crate) workers: Box<[Remote]>,
@@ -33,8 +33,8 @@ pub(crate) struct Shared {
     pub(crate) idle: Idle,
     /// Whether idle workers take tasks from busy ones.
     pub(crate) stealing: bool,
-    /// The origin of `Remote::last_turn`.
-    pub(crate) epoch: Instant,
+    /// The clock of `Remote::last_turn` and of every worker's timers.
+    clock: Clock,
     pub(crate) blocking: blocking::Pool,
     closing: AtomicBool,
 }
@@ -48,7 +48,7 @@ pub(crate) struct Remote {
     pub(crate) park: ParkState,
     pub(crate) stealer: Stealer<Runnable>,
     pub(crate) counters: WorkerCounters,
-    /// When the worker last turned its reactor, in milliseconds since `Shared::epoch`; a
+    /// When the worker last turned its reactor, in `Shared::now_ms` milliseconds; a
     /// running worker whose last turn is old is stuck in a task.
     pub(crate) last_turn: AtomicU64,
     pub(crate) stuck: StuckWatch,
@@ -62,13 +62,13 @@ impl Shared {
         blocking: blocking::Config,
     ) -> std::io::Result<(Shared, Vec<Worker<Runnable>>)> {
         let mut queues = Vec::with_capacity(workers);
-        let epoch = Instant::now();
+        let clock = Clock::new();
         let remotes = (0..workers)
             .map(|_| {
                 let queue = Worker::new_fifo();
                 let reactor = net::Reactor::new()?;
                 let remote = Remote {
-                    timers: Arc::new(Timers::new(reactor.clone(), epoch)),
+                    timers: Arc::new(Timers::new(reactor.clone(), clock.origin())),
                     reactor,
                     inbox: Inbox::new(),
                     park: ParkState::new(),
@@ -87,7 +87,7 @@ impl Shared {
             registry: Registry::new(workers),
             idle: Idle::new(workers),
             stealing,
-            epoch,
+            clock,
             blocking: blocking::Pool::new(blocking),
             closing: AtomicBool::new(false),
         };
@@ -172,8 +172,8 @@ impl Shared {
 
     /// Milliseconds since the runtime started, the clock of `Remote::last_turn` and of every
     /// worker's timers.
-    pub(crate) fn now_ms(&self, now: Instant) -> u64 {
-        crate::time::millis(now.saturating_duration_since(self.epoch))
+    pub(crate) fn now_ms(&self) -> u64 {
+        self.clock.now_ms()
     }
 }
 

@@ -8,7 +8,7 @@
 //! worker's connections are answered; its pinned tasks wait for it in its inbox. A peer stuck
 //! for long is also reported in the log (see `stuck`).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crossbeam_deque::{Steal, Worker};
 
@@ -88,8 +88,8 @@ pub(super) fn peers_running(shared: &Shared, me: usize) -> bool {
 /// Turns the reactor and fires the timers of every peer stuck in a task, at most once per
 /// [`STUCK_AFTER_MS`] each. True if any was turned (its woken tasks may now be in this
 /// worker's queue).
-pub(super) fn stand_in_for_stuck_peers(shared: &Shared, me: usize, now: Instant) -> bool {
-    let now_ms = shared.now_ms(now);
+pub(super) fn stand_in_for_stuck_peers(shared: &Shared, me: usize) -> bool {
+    let now_ms = shared.now_ms();
     let mut turned = false;
     for (i, peer) in shared.workers.iter().enumerate() {
         if i == me || peer.park.is_parked() {

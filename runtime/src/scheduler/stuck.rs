@@ -23,10 +23,10 @@ const REPORT_EVERY_MS: u64 = 1_000;
 pub(crate) struct StuckWatch {
     /// Whether a thread runs the worker.
     attended: AtomicBool,
-    /// When a peer last turned the worker's reactor for it (ms since `Shared::epoch`).
+    /// When a peer last turned the worker's reactor for it (`Shared::now_ms` milliseconds).
     stood_in: AtomicU64,
-    /// When the worker was last reported stuck (ms since `Shared::epoch`; 0: never, since a
-    /// report comes `REPORT_AFTER_MS` after the epoch at the earliest).
+    /// When the worker was last reported stuck (`Shared::now_ms` milliseconds; 0: never, since a
+    /// report comes `REPORT_AFTER_MS` after the runtime starts at the earliest).
     reported: AtomicU64,
 }
 

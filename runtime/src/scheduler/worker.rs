@@ -66,7 +66,7 @@ impl Worker {
         let remote = &shared.workers[local.index()];
         // Coming back to a loop left unattended (worker 0 between `block_on` calls) is no sign
         // of a stuck task: the watch starts afresh.
-        let now_ms = shared.now_ms(Instant::now());
+        let now_ms = shared.now_ms();
         remote.last_turn.store(now_ms, Ordering::Relaxed);
         remote.stuck.set_attended(true);
         Worker {
@@ -178,10 +178,17 @@ impl Worker {
     }
 
     /// A batch of tasks spawned or woken outside the runtime.
+    #[inline(always)]
     fn pop_injector(&mut self) -> Option<Runnable> {
+        // Looked at after every task that leaves the queues empty: only this check inline.
         if self.shared.injector.is_empty() {
             return None;
         }
+        self.steal_from_injector()
+    }
+
+    #[inline(never)]
+    fn steal_from_injector(&mut self) -> Option<Runnable> {
         loop {
             match self
                 .shared
@@ -220,14 +227,20 @@ impl Worker {
         found
     }
 
+    /// Moves the pinned tasks other threads woke to the pinned queue.
+    #[inline(always)]
     fn drain_inbox(&mut self) {
-        self.shared.workers[self.index]
-            .inbox
-            .take(&mut self.inbox_batch);
-        if self.inbox_batch.is_empty() {
-            return;
+        // Looked at twice a turn and almost always empty: only this check inline.
+        if !self.remote().inbox.is_empty() {
+            self.take_inbox();
         }
-        self.remote()
+    }
+
+    #[inline(never)]
+    fn take_inbox(&mut self) {
+        let remote = &self.shared.workers[self.index];
+        remote.inbox.take(&mut self.inbox_batch);
+        remote
             .counters
             .remote_wakes
             .add(self.inbox_batch.len() as u64);
@@ -254,24 +267,27 @@ impl Worker {
     /// Sleeps in the reactor until I/O, a wake or the next timer, unless work arrived in the
     /// meantime (see `park` for why the second look is needed).
     fn park(&mut self, main: Option<&AtomicBool>) {
-        self.remote().park.prepare();
-        let now = Instant::now();
-        let alone = self.shared.workers.len() == 1;
-        let busy = self.has_work()
+        let shared = &*self.shared;
+        let remote = &shared.workers[self.index];
+        remote.park.prepare();
+        let alone = shared.workers.len() == 1;
+        let busy = self.local.has_local_work()
+            || !remote.inbox.is_empty()
+            || !shared.injector.is_empty()
             || main.is_some_and(|m| m.load(Ordering::SeqCst))
-            || self.shared.is_closing()
-            || (!alone
-                && steal::stand_in_for_stuck_peers(&self.shared, self.index, now)
-                && self.has_work());
+            || shared.is_closing()
+            || (!alone && steal::stand_in_for_stuck_peers(shared, self.index) && self.has_work());
         let timeout = if busy {
             Some(Duration::ZERO)
         } else {
-            self.remote().counters.parks.add(1);
-            let timeout = self.remote().timers.park_timeout(now);
+            remote.counters.parks.add(1);
+            // The clock is read only if a timer is set: an idle loop with none sleeps
+            // without looking at it.
+            let timeout = remote.timers.park_timeout(Instant::now);
             if alone {
                 timeout
             } else {
-                let check = if steal::peers_running(&self.shared, self.index) {
+                let check = if steal::peers_running(shared, self.index) {
                     steal::CHECK_PEERS_EVERY
                 } else {
                     steal::CHECK_IDLE_PEERS_EVERY
@@ -280,8 +296,9 @@ impl Worker {
             }
         };
         self.poll_io(timeout);
-        self.remote().timers.unparked();
-        self.remote().park.finish();
+        let remote = self.remote();
+        remote.timers.unparked();
+        remote.park.finish();
         self.shared.idle.release_wake();
     }
 
@@ -293,7 +310,7 @@ impl Worker {
             // make progress again.
             Err(e) => panic!("the event loop's epoll_wait failed: {e}"),
         };
-        let now_ms = self.shared.now_ms(Instant::now());
+        let now_ms = self.shared.now_ms();
         remote.last_turn.store(now_ms, Ordering::Relaxed);
         remote.counters.turns.add(1);
         remote.counters.io_events.add(stats.events as u64);

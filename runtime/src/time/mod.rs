@@ -5,14 +5,16 @@
 //! every reactor turn and sleeps in `epoll_wait` no longer than its next deadline, so an idle
 //! runtime makes no system calls and a timer costs nothing while it waits.
 
+mod clock;
 mod interval;
 mod sleep;
 mod timeout;
 mod timers;
 mod wheel;
 
+pub(crate) use clock::Clock;
 pub use interval::{interval, interval_at, Interval};
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use std::time::Instant;
 pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
-pub(crate) use timers::{millis, Timers};
+pub(crate) use timers::Timers;

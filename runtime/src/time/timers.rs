@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use super::clock::millis;
 use super::wheel::{Key, Wheel};
 
 /// How far past the owner's latest turn a deadline must be for `register` to skip reading the
@@ -134,12 +135,13 @@ impl Timers {
         drop(removed);
     }
 
-    /// How long the owner may sleep from `now`: until the next expiration, or without limit.
-    /// Records the answer so that other threads know when to wake the owner.
+    /// How long the owner may sleep from the time `now` reads: until the next expiration, or
+    /// without limit (and then the clock is not read). Records the answer so that other
+    /// threads know when to wake the owner.
     ///
     /// The expiration it reads may be earlier than the wheel's (after a cancel): the owner then
     /// wakes early once, and the `fire` of that turn corrects it.
-    pub(crate) fn park_timeout(&self, now: Instant) -> Option<Duration> {
+    pub(crate) fn park_timeout(&self, now: impl FnOnce() -> Instant) -> Option<Duration> {
         let mut next = self.next_due.load(Ordering::SeqCst);
         loop {
             self.parked_until
@@ -155,7 +157,7 @@ impl Timers {
             return None;
         }
         let at = self.origin.checked_add(Duration::from_millis(next))?;
-        Some(at.saturating_duration_since(now))
+        Some(at.saturating_duration_since(now()))
     }
 
     /// Whether the owner is parking or parked (between `park_timeout` and `unparked`).
@@ -175,11 +177,17 @@ impl Timers {
     }
 
     /// `fire` for a clock already read in milliseconds since the origin.
+    #[inline]
     pub(crate) fn fire_tick(&self, tick: u64) {
         self.last_tick.store(tick, Ordering::Relaxed);
-        if tick < self.next_due.load(Ordering::Acquire) {
-            return;
+        // Every turn comes here, and most find nothing due: only this check inline.
+        if tick >= self.next_due.load(Ordering::Acquire) {
+            self.fire_due(tick);
         }
+    }
+
+    #[inline(never)]
+    fn fire_due(&self, tick: u64) {
         let mut wakers = Vec::new();
         let mut state = self.state.lock();
         state
@@ -202,14 +210,6 @@ impl Timers {
         drop(state);
         net::wake_all(wakers);
     }
-}
-
-/// Whole milliseconds in `d`, saturating; in 64-bit arithmetic (`Duration::as_millis` is 128-bit
-/// and slower, and this runs on every turn).
-pub(crate) fn millis(d: Duration) -> u64 {
-    d.as_secs()
-        .saturating_mul(1000)
-        .saturating_add(u64::from(d.subsec_millis()))
 }
 
 const SHUT_DOWN: &str = "a timer was used after the runtime that owns it shut down";
