@@ -10,6 +10,11 @@
 //! reads the next expiration again, while a thread adding a timer publishes the new expiration
 //! (`next_due`) and then reads `parked_until`. Both pairs are sequentially consistent, so at
 //! least one side sees the other's store: the owner shortens its sleep, or the adder wakes it.
+//! An adder whose timer comes no earlier than `next_due` skips the store: the store of that
+//! `next_due` preceded its lock, so an owner that parks after the adder's read of
+//! `parked_until` reads that value (or a later one, which accounts for the new timer), and an
+//! owner parked already either sleeps no later than it or is woken by the adder. `next_due`
+//! is written only under the lock, and never above the wheel's next expiration.
 //!
 //! Deadlines round up to the next millisecond and the clock rounds down, so a timer never fires
 //! before its deadline.
@@ -94,12 +99,18 @@ impl Timers {
         let mut state = self.state.lock();
         assert!(!state.shutdown, "{SHUT_DOWN}");
         let key = state.wheel.insert(tick, Some(waker.clone())).ok()?;
-        // The wheel's next expiration, not the deadline: a timer on a higher level needs
-        // `advance` at its level's cascade point, before its deadline.
-        let next = state.wheel.next_expiration().unwrap_or(u64::MAX);
-        self.next_due.store(next, Ordering::SeqCst);
+        // The timer's slot start, not its deadline: a timer on a higher level needs `advance`
+        // at its level's cascade point, before its deadline. The wheel's next expiration is
+        // the earlier of that and the one before, so `next_due` (a lower bound of the latter;
+        // only written under the lock) moves only if this slot comes first: most timers, set
+        // far beyond the next one, skip the store.
+        let start = state.wheel.slot_start(key).expect("a timer just inserted is pending");
+        if start < self.next_due.load(Ordering::Relaxed) {
+            self.next_due.store(start, Ordering::SeqCst);
+        }
         drop(state);
-        // After the store above (see the module doc); `RUNNING` is below every tick.
+        // After the store above, or after the store of the earlier `next_due` that made it
+        // unnecessary (see the module doc); `RUNNING` is below every tick.
         if tick < self.parked_until.load(Ordering::SeqCst) {
             // The owner sleeps past this deadline; it recomputes its timeout when woken.
             let _ = self.reactor.wake();

@@ -212,6 +212,16 @@ impl<T> Wheel<T> {
         self.next_slot().map(|(_, start)| start)
     }
 
+    /// The start of the slot holding a pending entry: `advance` visits it then, so after an
+    /// insert the next expiration is the earlier of this and the one before. `None` for a
+    /// fired or dead key.
+    pub(crate) fn slot_start(&self, key: Key) -> Option<u64> {
+        let entry = self.entry(key)?;
+        let level = entry.link?.list / SLOTS;
+        let shift = LEVEL_BITS * level as u32;
+        Some(entry.deadline & !((1 << shift) - 1))
+    }
+
     fn entry(&self, key: Key) -> Option<&Entry<T>> {
         self.entries
             .get(key.index)
@@ -810,9 +820,14 @@ mod tests {
     ) -> Result<(), TestCaseError> {
         let s = *seq;
         *seq += 1;
+        let before = wheel.next_expiration();
         match wheel.insert(deadline, s) {
             Ok(key) => {
                 prop_assert!(deadline > wheel.elapsed());
+                // What `Timers::register` relies on to skip `next_expiration`.
+                let start = wheel.slot_start(key).unwrap();
+                let expected = before.map_or(start, |b| b.min(start));
+                prop_assert_eq!(wheel.next_expiration(), Some(expected));
                 pending.insert((deadline, s), key);
                 live.insert(s, (key, deadline, false));
             }
