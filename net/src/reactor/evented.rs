@@ -81,6 +81,7 @@ impl<S: mio::event::Source> Evented<S> {
     /// edge instead of spending a system call to learn `WouldBlock`. (Edge-triggered epoll
     /// reports data, or room, that arrives later, and an event since the one this operation
     /// used keeps the readiness set.)
+    #[inline]
     pub fn poll_stream_io(
         &self,
         cx: &mut Context<'_>,
@@ -96,6 +97,7 @@ impl<S: mio::event::Source> Evented<S> {
         })
     }
 
+    #[inline]
     fn poll_io_event<R>(
         &self,
         cx: &mut Context<'_>,

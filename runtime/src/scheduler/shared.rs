@@ -27,7 +27,8 @@ use crate::task::{Registry, Runnable};
 use crate::time::{Clock, Timers};
 
 pub(crate) struct Shared {
-    pub(crate) workers: Box<[Remote]>,
+    /// Each behind its own `Arc` so that its worker holds it directly.
+    pub(crate) workers: Box<[Arc<Remote>]>,
     pub(crate) injector: Injector<Runnable>,
     pub(crate) registry: Registry,
     pub(crate) idle: Idle,
@@ -78,7 +79,7 @@ impl Shared {
                     stuck: StuckWatch::default(),
                 };
                 queues.push(queue);
-                Ok(remote)
+                Ok(Arc::new(remote))
             })
             .collect::<std::io::Result<_>>()?;
         let shared = Shared {

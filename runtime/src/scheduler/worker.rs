@@ -48,6 +48,8 @@ const LIFO_STREAK: u32 = 3;
 pub(crate) struct Worker {
     local: Rc<Local>,
     shared: Arc<Shared>,
+    /// `shared.workers[index]`, looked at several times a turn.
+    remote: Arc<Remote>,
     index: usize,
     tick: u32,
     /// Tasks taken from the LIFO slot since one was taken from a queue.
@@ -70,6 +72,7 @@ impl Worker {
         remote.last_turn.store(now_ms, Ordering::Relaxed);
         remote.stuck.set_attended(true);
         Worker {
+            remote: remote.clone(),
             shared: local.shared().clone(),
             index: local.index(),
             rng: Rng::new(local.index()),
@@ -93,7 +96,7 @@ impl Worker {
     }
 
     fn remote(&self) -> &Remote {
-        &self.shared.workers[self.index]
+        &self.remote
     }
 
     /// Runs the loop until `future` completes.
@@ -238,7 +241,7 @@ impl Worker {
 
     #[inline(never)]
     fn take_inbox(&mut self) {
-        let remote = &self.shared.workers[self.index];
+        let remote = &*self.remote;
         remote.inbox.take(&mut self.inbox_batch);
         remote
             .counters
@@ -268,7 +271,7 @@ impl Worker {
     /// meantime (see `park` for why the second look is needed).
     fn park(&mut self, main: Option<&AtomicBool>) {
         let shared = &*self.shared;
-        let remote = &shared.workers[self.index];
+        let remote = &*self.remote;
         remote.park.prepare();
         let alone = shared.workers.len() == 1;
         let busy = self.local.has_local_work()
@@ -303,7 +306,7 @@ impl Worker {
     }
 
     fn poll_io(&mut self, timeout: Option<Duration>) {
-        let remote = &self.shared.workers[self.index];
+        let remote = &*self.remote;
         let stats = match remote.reactor.turn(timeout) {
             Ok(stats) => stats,
             // epoll_wait fails only on a broken epoll instance; nothing on this loop could

@@ -104,7 +104,10 @@ impl Timers {
         // the earlier of that and the one before, so `next_due` (a lower bound of the latter;
         // only written under the lock) moves only if this slot comes first: most timers, set
         // far beyond the next one, skip the store.
-        let start = state.wheel.slot_start(key).expect("a timer just inserted is pending");
+        let start = state
+            .wheel
+            .slot_start(key)
+            .expect("a timer just inserted is pending");
         if start < self.next_due.load(Ordering::Relaxed) {
             self.next_due.store(start, Ordering::SeqCst);
         }
