@@ -37,11 +37,9 @@ impl<T> Inbox<T> {
     }
 
     /// Moves everything queued into `batch`, which should be empty: the two are swapped, so a
-    /// batch buffer reused by the owner keeps the inbox from allocating.
+    /// batch buffer reused by the owner keeps the inbox from allocating. The owner calls it
+    /// once `is_empty` has said there is something.
     pub(crate) fn take(&self, batch: &mut Vec<T>) {
-        if self.is_empty() {
-            return;
-        }
         let mut queue = self.queue.lock();
         std::mem::swap(&mut *queue, batch);
         self.len.store(0, Ordering::SeqCst);

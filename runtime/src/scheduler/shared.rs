@@ -11,7 +11,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crossbeam_deque::{Injector, Stealer, Worker};
 
@@ -69,7 +69,7 @@ impl Shared {
                 let queue = Worker::new_fifo();
                 let reactor = net::Reactor::new()?;
                 let remote = Remote {
-                    timers: Arc::new(Timers::new(reactor.clone(), clock.origin())),
+                    timers: Arc::new(Timers::new(reactor.clone(), clock)),
                     reactor,
                     inbox: Inbox::new(),
                     park: ParkState::new(),
@@ -196,7 +196,7 @@ impl Remote {
         if stats.woken_up && self.timers.owner_parked() {
             self.wake_reactor();
         }
-        self.timers.fire(Instant::now());
+        self.timers.fire();
         true
     }
 }

@@ -28,7 +28,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crossbeam_deque::Steal;
 
@@ -271,12 +271,10 @@ impl Worker {
     /// meantime (see `park` for why the second look is needed).
     fn park(&mut self, main: Option<&AtomicBool>) {
         let shared = &*self.shared;
-        let remote = &*self.remote;
+        let remote = self.remote();
         remote.park.prepare();
         let alone = shared.workers.len() == 1;
-        let busy = self.local.has_local_work()
-            || !remote.inbox.is_empty()
-            || !shared.injector.is_empty()
+        let busy = self.has_work()
             || main.is_some_and(|m| m.load(Ordering::SeqCst))
             || shared.is_closing()
             || (!alone && steal::stand_in_for_stuck_peers(shared, self.index) && self.has_work());
@@ -284,9 +282,8 @@ impl Worker {
             Some(Duration::ZERO)
         } else {
             remote.counters.parks.add(1);
-            // The clock is read only if a timer is set: an idle loop with none sleeps
-            // without looking at it.
-            let timeout = remote.timers.park_timeout(Instant::now);
+            // Reads the clock only if a timer is set.
+            let timeout = remote.timers.park_timeout();
             if alone {
                 timeout
             } else {

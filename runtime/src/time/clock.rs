@@ -4,10 +4,15 @@
 //! Every loop reads it after each turn of its reactor (for its timers and the stuck-loop
 //! watch), so it is read with one `clock_gettime` and integer arithmetic: `Instant::now`
 //! followed by `duration_since` costs about three times as many instructions, most of them
-//! checked `timespec` arithmetic, for the same answer.
+//! checked `timespec` arithmetic. It counts from a moment a few nanoseconds after `origin`, so
+//! it may be a millisecond behind a count made with `Instant`, never ahead: timers, whose
+//! deadlines are converted with `Instant`, never fire early. Sleeps until a tick are measured
+//! on this clock too ([`Clock::until`]), so a loop never wakes just before the tick it waits
+//! for by this clock and then spins until it comes.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+#[derive(Clone, Copy)]
 pub(crate) struct Clock {
     origin: Instant,
     /// The monotonic clock in nanoseconds, read just after `origin`: no earlier than it, so
@@ -38,6 +43,19 @@ impl Clock {
         return self.ms_at(Instant::now());
     }
 
+    /// How long from now until this clock reads `ms`; `None` if that is beyond what a
+    /// `Duration` from now can say.
+    pub(crate) fn until(&self, ms: u64) -> Option<Duration> {
+        #[cfg(target_os = "linux")]
+        return ms
+            .checked_mul(1_000_000)
+            .and_then(|ns| ns.checked_add(self.origin_ns))
+            .map(|at| Duration::from_nanos(at.saturating_sub(monotonic_ns())));
+        #[cfg(not(target_os = "linux"))]
+        return (self.origin.checked_add(Duration::from_millis(ms)))
+            .map(|at| at.saturating_duration_since(Instant::now()));
+    }
+
     /// Milliseconds from the origin to `t`, rounded down (0 before the origin).
     #[cfg(any(test, not(target_os = "linux")))]
     fn ms_at(&self, t: Instant) -> u64 {
@@ -47,6 +65,7 @@ impl Clock {
 
 /// `CLOCK_MONOTONIC`, the clock `Instant` reads on Linux, in nanoseconds.
 #[cfg(target_os = "linux")]
+#[inline]
 fn monotonic_ns() -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
@@ -64,7 +83,7 @@ fn monotonic_ns() -> u64 {
 
 /// Whole milliseconds in `d`, saturating; in 64-bit arithmetic (`Duration::as_millis` is 128-bit
 /// and slower).
-pub(crate) fn millis(d: std::time::Duration) -> u64 {
+pub(crate) fn millis(d: Duration) -> u64 {
     d.as_secs()
         .saturating_mul(1000)
         .saturating_add(u64::from(d.subsec_millis()))
@@ -73,7 +92,6 @@ pub(crate) fn millis(d: std::time::Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn never_counts_ahead_of_instant() {
@@ -91,5 +109,18 @@ mod tests {
             "{before} <= {ms} <= {after}"
         );
         assert!(ms >= 20);
+    }
+
+    #[test]
+    fn a_sleep_until_a_tick_ends_at_or_after_it() {
+        let clock = Clock::new();
+        let target = clock.now_ms() + 3;
+        std::thread::sleep(clock.until(target).unwrap());
+        assert!(clock.now_ms() >= target);
+        assert_eq!(
+            clock.until(clock.now_ms().saturating_sub(1)),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(clock.until(u64::MAX), None);
     }
 }

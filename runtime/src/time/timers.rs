@@ -1,4 +1,4 @@
-//! One worker's timers: a timing wheel behind a lock, in milliseconds since the worker started.
+//! One worker's timers: a timing wheel behind a lock, in milliseconds since the runtime started.
 //!
 //! The owning loop fires due timers after each reactor turn and sleeps in `epoll_wait` no longer
 //! than the next expiration. Any thread may add or cancel a timer (a task can be polled, or its
@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use super::clock::millis;
+use super::clock::{millis, Clock};
 use super::wheel::{Key, Wheel};
 
 /// How far past the owner's latest turn a deadline must be for `register` to skip reading the
@@ -42,10 +42,11 @@ pub(crate) struct Timers {
     next_due: AtomicU64,
     /// The tick the owner sleeps until (`u64::MAX`: no timer), or [`RUNNING`].
     parked_until: AtomicU64,
-    /// The tick of the latest `fire` (the owner's turn, or a peer's for it), a hint that spares most sleeps a clock read (see
-    /// `register`).
+    /// The tick of the latest `fire` (the owner's turn, or a peer's for it), a hint that
+    /// spares most sleeps a clock read (see `register`).
     last_tick: AtomicU64,
-    origin: Instant,
+    /// The runtime's clock, shared by every worker.
+    clock: Clock,
     reactor: net::Reactor,
 }
 
@@ -55,8 +56,8 @@ struct State {
 }
 
 impl Timers {
-    /// Timers counting milliseconds from `origin`, waking `reactor`'s owner when needed.
-    pub(crate) fn new(reactor: net::Reactor, origin: Instant) -> Timers {
+    /// Timers counting milliseconds on `clock`, waking `reactor`'s owner when needed.
+    pub(crate) fn new(reactor: net::Reactor, clock: Clock) -> Timers {
         Timers {
             state: Mutex::new(State {
                 wheel: Wheel::new(),
@@ -65,17 +66,13 @@ impl Timers {
             next_due: AtomicU64::new(u64::MAX),
             parked_until: AtomicU64::new(RUNNING),
             last_tick: AtomicU64::new(0),
-            origin,
+            clock,
             reactor,
         }
     }
 
-    fn tick_floor(&self, t: Instant) -> u64 {
-        millis(t.saturating_duration_since(self.origin))
-    }
-
     fn tick_ceil(&self, t: Instant) -> u64 {
-        let since = t.saturating_duration_since(self.origin);
+        let since = t.saturating_duration_since(self.clock.origin());
         millis(since).saturating_add(u64::from(since.subsec_nanos() % 1_000_000 != 0))
     }
 
@@ -149,13 +146,13 @@ impl Timers {
         drop(removed);
     }
 
-    /// How long the owner may sleep from the time `now` reads: until the next expiration, or
+    /// How long the owner may sleep from now: until the clock reads the next expiration, or
     /// without limit (and then the clock is not read). Records the answer so that other
     /// threads know when to wake the owner.
     ///
     /// The expiration it reads may be earlier than the wheel's (after a cancel): the owner then
     /// wakes early once, and the `fire` of that turn corrects it.
-    pub(crate) fn park_timeout(&self, now: impl FnOnce() -> Instant) -> Option<Duration> {
+    pub(crate) fn park_timeout(&self) -> Option<Duration> {
         let mut next = self.next_due.load(Ordering::SeqCst);
         loop {
             self.parked_until
@@ -170,8 +167,7 @@ impl Timers {
         if next == u64::MAX {
             return None;
         }
-        let at = self.origin.checked_add(Duration::from_millis(next))?;
-        Some(at.saturating_duration_since(now()))
+        self.clock.until(next)
     }
 
     /// Whether the owner is parking or parked (between `park_timeout` and `unparked`).
@@ -184,13 +180,13 @@ impl Timers {
         self.parked_until.store(RUNNING, Ordering::Release);
     }
 
-    /// Fires every timer due at `now`; the owner calls it after each reactor turn, and a peer
-    /// standing in for a stuck owner may too.
-    pub(crate) fn fire(&self, now: Instant) {
-        self.fire_tick(self.tick_floor(now));
+    /// Fires every timer due now, for a peer standing in for a stuck owner.
+    pub(crate) fn fire(&self) {
+        self.fire_tick(self.clock.now_ms());
     }
 
-    /// `fire` for a clock already read in milliseconds since the origin.
+    /// Fires every timer due at `tick`, a reading of the clock; the owner calls it after each
+    /// reactor turn.
     #[inline]
     pub(crate) fn fire_tick(&self, tick: u64) {
         self.last_tick.store(tick, Ordering::Relaxed);

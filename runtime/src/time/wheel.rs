@@ -214,10 +214,14 @@ impl<T> Wheel<T> {
 
     /// The start of the slot holding a pending entry: `advance` visits it then, so after an
     /// insert the next expiration is the earlier of this and the one before. `None` for a
-    /// fired or dead key.
+    /// fired or dead key, and for one on the due list (left there by a panicking callback).
     pub(crate) fn slot_start(&self, key: Key) -> Option<u64> {
         let entry = self.entry(key)?;
-        let level = entry.link?.list / SLOTS;
+        let list = entry.link?.list;
+        if list == DUE {
+            return None;
+        }
+        let level = list / SLOTS;
         let shift = LEVEL_BITS * level as u32;
         Some(entry.deadline & !((1 << shift) - 1))
     }
