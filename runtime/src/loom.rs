@@ -1,11 +1,11 @@
-//! The primitives of the scheduler's lock-free protocols, from loom under `cfg(loom)` so that
-//! the models in `scheduler::loom_tests` explore every interleaving of the real code, and from
-//! std and parking_lot otherwise.
+//! The primitives of the scheduler's and the timers' lock-free protocols, from loom under
+//! `cfg(loom)` so that the models in `scheduler::loom_tests` and `time::loom_tests` explore
+//! every interleaving of the real code, and from std and parking_lot otherwise.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize};
+pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize};
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize};
+pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize};
 
 #[cfg(not(loom))]
 pub(crate) use parking_lot::Mutex;

@@ -8,22 +8,23 @@
 //!
 //! Parking takes no lock: the owner publishes how long it sleeps (`parked_until`) and then
 //! reads the next expiration again, while a thread adding a timer publishes the new expiration
-//! (`next_due`) and then reads `parked_until`. Both pairs are sequentially consistent, so at
-//! least one side sees the other's store: the owner shortens its sleep, or the adder wakes it.
-//! An adder whose timer comes no earlier than `next_due` skips the store: the store of that
-//! `next_due` preceded its lock, so an owner that parks after the adder's read of
-//! `parked_until` reads that value (or a later one, which accounts for the new timer), and an
-//! owner parked already either sleeps no later than it or is woken by the adder. `next_due`
-//! is written only under the lock, and never above the wheel's next expiration.
+//! (`next_due`) and then reads `parked_until`. A `SeqCst` fence separates the store from the
+//! load on both sides, so at least one side sees the other's store: the owner shortens its
+//! sleep, or the adder wakes it. An adder whose timer comes no earlier than `next_due` skips
+//! the store: the store of that `next_due` happened before its lock, and so before its fence,
+//! which is all the pairing needs. `next_due` is written only under the lock, and never above
+//! the wheel's next expiration. The loom model below runs an adder that stores and one that
+//! may skip against a parking owner (fences rather than `SeqCst` loads and stores, which give
+//! the same guarantee, because loom models only the fences).
 //!
 //! Deadlines round up to the next millisecond and the clock rounds down, so a timer never fires
 //! before its deadline.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
-use parking_lot::Mutex;
+use crate::loom::{fence, AtomicU64, Mutex};
 
 use super::clock::{millis, Clock};
 use super::wheel::{Key, Wheel};
@@ -106,12 +107,14 @@ impl Timers {
             .slot_start(key)
             .expect("a timer just inserted is pending");
         if start < self.next_due.load(Ordering::Relaxed) {
-            self.next_due.store(start, Ordering::SeqCst);
+            self.next_due.store(start, Ordering::Relaxed);
         }
         drop(state);
-        // After the store above, or after the store of the earlier `next_due` that made it
-        // unnecessary (see the module doc); `RUNNING` is below every tick.
-        if tick < self.parked_until.load(Ordering::SeqCst) {
+        // Orders the store above, or the store of the earlier `next_due` that made it
+        // unnecessary, before the look at the owner's sleep (see the module doc); `RUNNING`
+        // is below every tick.
+        fence(Ordering::SeqCst);
+        if tick < self.parked_until.load(Ordering::Relaxed) {
             // The owner sleeps past this deadline; it recomputes its timeout when woken.
             let _ = self.reactor.wake();
         }
@@ -153,12 +156,14 @@ impl Timers {
     /// The expiration it reads may be earlier than the wheel's (after a cancel): the owner then
     /// wakes early once, and the `fire` of that turn corrects it.
     pub(crate) fn park_timeout(&self) -> Option<Duration> {
-        let mut next = self.next_due.load(Ordering::SeqCst);
+        let mut next = self.next_due.load(Ordering::Relaxed);
         loop {
             self.parked_until
-                .store(next.max(RUNNING + 1), Ordering::SeqCst);
-            // A timer added before the store above may have been missed: read again.
-            let again = self.next_due.load(Ordering::SeqCst);
+                .store(next.max(RUNNING + 1), Ordering::Relaxed);
+            // A timer added before the store above may have been missed: read again, after
+            // the fence that pairs with the adders'.
+            fence(Ordering::SeqCst);
+            let again = self.next_due.load(Ordering::Relaxed);
             if again >= next {
                 break;
             }
@@ -172,7 +177,7 @@ impl Timers {
 
     /// Whether the owner is parking or parked (between `park_timeout` and `unparked`).
     pub(crate) fn owner_parked(&self) -> bool {
-        self.parked_until.load(Ordering::SeqCst) != RUNNING
+        self.parked_until.load(Ordering::Relaxed) != RUNNING
     }
 
     /// The owner is awake again: timers added from now on need not wake it.
@@ -204,7 +209,7 @@ impl Timers {
             .wheel
             .advance(tick, |_, waker| wakers.extend(waker.take()));
         let next = state.wheel.next_expiration().unwrap_or(u64::MAX);
-        self.next_due.store(next, Ordering::SeqCst);
+        self.next_due.store(next, Ordering::Relaxed);
         drop(state);
         net::wake_all(wakers);
     }
@@ -223,3 +228,66 @@ impl Timers {
 }
 
 const SHUT_DOWN: &str = "a timer was used after the runtime that owns it shut down";
+
+/// loom models of a timer added while the owner parks: whatever the interleaving, the owner
+/// sleeps no later than the timer, or finds its reactor woken. Run with
+/// `RUSTFLAGS="--cfg loom" cargo test -p runtime --lib loom`.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::Arc;
+    use loom::thread;
+
+    struct Noop;
+    impl std::task::Wake for Noop {
+        fn wake(self: std::sync::Arc<Self>) {}
+    }
+
+    /// Whether the owner, as `park_timeout` left it, sleeps until `tick` at the latest or has
+    /// a wake waiting that ends its sleep at once.
+    fn owner_wakes_by(timers: &Timers, tick: u64) -> bool {
+        timers.parked_until.load(Ordering::Relaxed) <= tick
+            || timers.reactor.turn(Some(Duration::ZERO)).unwrap().woken_up
+    }
+
+    /// A thread of the model with room for a wheel, which loom's default stacks lack.
+    fn spawn(f: impl FnOnce() + Send + 'static) -> thread::JoinHandle<()> {
+        thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(f)
+            .expect("spawning a model thread")
+    }
+
+    #[test]
+    fn timers_added_while_the_owner_parks_are_not_slept_past() {
+        loom::model(|| {
+            spawn(|| {
+                let clock = Clock::new();
+                let timers = Arc::new(Timers::new(net::Reactor::new().unwrap(), clock));
+                let waker = std::task::Waker::from(std::sync::Arc::new(Noop));
+                // A far timer is set: the first adder lowers `next_due`, the second finds its
+                // slot no earlier than that and may skip the store.
+                let far = clock.origin() + Duration::from_secs(1_000);
+                timers.register(far, &waker).unwrap();
+                let first = clock.origin() + Duration::from_secs(100);
+                let second = first + Duration::from_millis(1);
+                let adders: Vec<_> = [second, first]
+                    .into_iter()
+                    .map(|deadline| {
+                        let (timers, waker) = (timers.clone(), waker.clone());
+                        spawn(move || {
+                            timers.register(deadline, &waker).unwrap();
+                        })
+                    })
+                    .collect();
+                let _ = timers.park_timeout();
+                for adder in adders {
+                    adder.join().unwrap();
+                }
+                assert!(owner_wakes_by(&timers, timers.tick_ceil(first)));
+            })
+            .join()
+            .unwrap();
+        });
+    }
+}
