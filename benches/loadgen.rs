@@ -17,8 +17,8 @@
 //! 2-core machine the generator is the slower party: it sends each request as its own loop
 //! gets to it, so requests reach the server spread out, one at a time, and a server that lets
 //! some connections wait behind others under a burst never shows it. With a loop per core
-//! the generator keeps up with any server here, and each server meets the bursts of ready
-//! connections that its scheduling must handle fairly.
+//! each server meets bursts of ready connections, as under `wrk`, and its tail shows how
+//! fairly it schedules them (BENCHMARKS.md has the runs that showed the difference).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -221,9 +221,7 @@ impl<T> Wheel<T> {
         if list == DUE {
             return None;
         }
-        let level = list / SLOTS;
-        let shift = LEVEL_BITS * level as u32;
-        Some(entry.deadline & !((1 << shift) - 1))
+        Some(slot_start(entry.deadline, list / SLOTS))
     }
 
     fn entry(&self, key: Key) -> Option<&Entry<T>> {
@@ -240,7 +238,7 @@ impl<T> Wheel<T> {
         let shift = LEVEL_BITS * level as u32;
         let slot = (deadline >> shift) as usize % SLOTS;
         if level == TOP {
-            let start = deadline & !((1 << shift) - 1);
+            let start = slot_start(deadline, level);
             if self.occupied[TOP] & (1 << slot) == 0 || start < self.top_due[slot] {
                 self.top_due[slot] = start;
             }
@@ -333,6 +331,11 @@ impl<T> Wheel<T> {
             .as_mut()
             .expect("neighbours in a list are linked")
     }
+}
+
+/// The start of the slot of `level` that holds `deadline`.
+fn slot_start(deadline: u64, level: usize) -> u64 {
+    deadline & !((1 << (LEVEL_BITS * level as u32)) - 1)
 }
 
 /// The level for `deadline`: that of the most significant bit in which it differs from
