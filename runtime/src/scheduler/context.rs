@@ -13,7 +13,7 @@ use crossbeam_deque::Worker;
 
 use super::Shared;
 use crate::task::Runnable;
-use crate::time::Timers;
+use crate::time::{Adder, Timers};
 
 /// A worker's queues, reachable from the tasks it runs.
 pub(crate) struct Local {
@@ -228,17 +228,20 @@ pub(crate) fn current(what: &str) -> (Arc<Shared>, Option<usize>) {
     })
 }
 
-/// The timers of this thread's worker (the first worker's, on a thread that is no worker).
+/// The timers of this thread's worker (the first worker's, on a thread that is no worker), and
+/// whether this thread is their owner, which adds timers only while it runs.
 ///
 /// # Panics
 ///
 /// Outside a runtime, naming `what` the caller tried to do.
-pub(crate) fn timers(what: &str) -> Arc<Timers> {
+pub(crate) fn timers(what: &str) -> (Arc<Timers>, Adder) {
     // The common case, a worker, touches no reference count but the timers'.
-    with_local(|local| local.map(|l| l.shared.workers[l.index].timers.clone())).unwrap_or_else(
-        || {
+    with_local(|local| local.map(|l| (l.shared.workers[l.index].timers.clone(), Adder::Owner)))
+        .unwrap_or_else(|| {
             let (shared, worker) = current(what);
-            shared.workers[worker.unwrap_or(0)].timers.clone()
-        },
-    )
+            (
+                shared.workers[worker.unwrap_or(0)].timers.clone(),
+                Adder::Other,
+            )
+        })
 }

@@ -17,4 +17,4 @@ pub use interval::{interval, interval_at, Interval};
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use std::time::Instant;
 pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
-pub(crate) use timers::Timers;
+pub(crate) use timers::{Adder, Timers};

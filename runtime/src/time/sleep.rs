@@ -122,8 +122,8 @@ impl Future for Sleep {
             return ready;
         }
         // `register` answers `None` for a deadline that has passed.
-        let timers = context::timers("`runtime::time::sleep`");
-        match timers.register(self.deadline, cx.waker()) {
+        let (timers, adder) = context::timers("`runtime::time::sleep`");
+        match timers.register(self.deadline, cx.waker(), adder) {
             Some(key) => {
                 self.entry = Some((timers, key));
                 Poll::Pending

@@ -12,8 +12,10 @@
 //! load on both sides, so at least one side sees the other's store: the owner shortens its
 //! sleep, or the adder wakes it. An adder whose timer comes no earlier than `next_due` skips
 //! the store: the store of that `next_due` happened before its lock, and so before its fence,
-//! which is all the pairing needs. `next_due` is written only under the lock, and never above
-//! the wheel's next expiration. The loom model below runs an adder that stores and one that
+//! which is all the pairing needs. The owner itself adds timers only while it runs, and reads
+//! `next_due` again before it next sleeps, so it skips the fence and the look at
+//! `parked_until` (an `mfence` per timer less). `next_due` is written only under the lock,
+//! and never above the wheel's next expiration. The loom model below runs an adder that stores and one that
 //! may skip against a parking owner (fences rather than `SeqCst` loads and stores, which give
 //! the same guarantee, because loom models only the fences).
 //!
@@ -35,6 +37,16 @@ const CLOCK_CHECK_MS: u64 = 1_000;
 
 /// `parked_until` while the owner runs: no timer needs to wake it.
 const RUNNING: u64 = 0;
+
+/// The thread adding a timer.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Adder {
+    /// The owner, which adds timers only while it runs: it reads `next_due` before it next
+    /// sleeps, so it needs neither the fence nor a wake.
+    Owner,
+    /// Any other thread, which may find the owner asleep.
+    Other,
+}
 
 pub(crate) struct Timers {
     state: Mutex<State>,
@@ -77,16 +89,17 @@ impl Timers {
         millis(since).saturating_add(u64::from(since.subsec_nanos() % 1_000_000 != 0))
     }
 
-    /// Adds a timer for `deadline` that wakes `waker`; `None` if it is due already.
+    /// Adds a timer for `deadline` that wakes `waker`; `None` if it is due already. `adder`
+    /// says whether the calling thread is the owner (see [`Adder`]).
     ///
     /// While the owner runs, only a deadline within [`CLOCK_CHECK_MS`] of its latest turn is
     /// checked against the clock: a later one cannot have passed unless the loop has gone
     /// that long without a turn, and then the timer fires at the next turn (late, never
     /// early).
-    pub(crate) fn register(&self, deadline: Instant, waker: &Waker) -> Option<Key> {
+    pub(crate) fn register(&self, deadline: Instant, waker: &Waker, adder: Adder) -> Option<Key> {
         let tick = self.tick_ceil(deadline);
         // A parked owner's latest turn may be long past: then the clock decides.
-        let parked = self.owner_parked();
+        let parked = adder == Adder::Other && self.owner_parked();
         let near = self
             .last_tick
             .load(Ordering::Relaxed)
@@ -110,6 +123,9 @@ impl Timers {
             self.next_due.store(start, Ordering::Relaxed);
         }
         drop(state);
+        if adder == Adder::Owner {
+            return Some(key);
+        }
         // Orders the store above, or the store of the earlier `next_due` that made it
         // unnecessary, before the look at the owner's sleep (see the module doc); `RUNNING`
         // is below every tick.
@@ -268,7 +284,7 @@ mod loom_tests {
                 // A far timer is set: the first adder lowers `next_due`, the second finds its
                 // slot no earlier than that and may skip the store.
                 let far = clock.origin() + Duration::from_secs(1_000);
-                timers.register(far, &waker).unwrap();
+                timers.register(far, &waker, Adder::Other).unwrap();
                 let first = clock.origin() + Duration::from_secs(100);
                 let second = first + Duration::from_millis(1);
                 let adders: Vec<_> = [second, first]
@@ -276,7 +292,7 @@ mod loom_tests {
                     .map(|deadline| {
                         let (timers, waker) = (timers.clone(), waker.clone());
                         spawn(move || {
-                            timers.register(deadline, &waker).unwrap();
+                            timers.register(deadline, &waker, Adder::Other).unwrap();
                         })
                     })
                     .collect();
