@@ -7,10 +7,11 @@ server is stopped, and the next one starts: A B C D E, A B C D E, ... for severa
 that the machine's drift hits every server alike. Per server and workload it reports the
 median throughput, p50 and p99 latency, server CPU time per request (user and system, from
 /proc/PID/stat) and each figure's ratio to tokio multi-thread. It also counts system calls
-per request (strace) and user-space instructions per echo round trip (callgrind), and the
-memory each idle connection costs, then writes BENCHMARKS.md and the chart.
+per request (strace), user-space instructions per echo round trip and, under load, per
+request with first-level data cache misses (callgrind), and the memory each idle connection
+costs, then writes BENCHMARKS.md and the chart.
 
-    python3 benches/compare.py                  # the full suite (about 20 minutes)
+    python3 benches/compare.py                  # the full suite (about 40 minutes)
     python3 benches/compare.py --rounds 3 --secs 3   # a quicker pass
 """
 
@@ -194,10 +195,11 @@ def syscalls_per_request(loadgen, requests):
     return out
 
 
-def instructions_per_round_trip(loadgen, small, large):
-    """User-space instructions of a 1-worker server under callgrind: the difference between a
-    run of `large` and one of `small` sequential echo round trips, per round trip, so start-up
-    and shutdown cancel out."""
+def callgrind_per_request(loadgen, conns, small, large, cache=False):
+    """User-space events of a 1-worker echo server under callgrind, over `conns` connections:
+    the difference between a run of `large` requests and one of `small`, per request, so
+    start-up and shutdown cancel out. `Ir` is instructions; with `cache`, callgrind's cache
+    model also counts first-level data misses (`D1m`: reads and writes)."""
     out = {}
     if not shutil.which("valgrind"):
         return out
@@ -206,14 +208,22 @@ def instructions_per_round_trip(loadgen, small, large):
         for requests in (small, large):
             log = os.path.join(RESULTS, f".callgrind-{name}")
             wrap = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={log}"]
+            wrap += ["--cache-sim=yes"] if cache else []
             server = Server(name, "echo", 1, wrap=wrap)
-            load(loadgen, server.addr, "echo", 1, requests=requests)
+            load(loadgen, server.addr, "echo", conns, requests=requests)
             server.stop(signal.SIGTERM)
             with open(log) as f:
-                totals.append(next(int(line.split()[1]) for line in f
-                                   if line.startswith(("summary:", "totals:"))))
+                lines = f.read().splitlines()
             os.remove(log)
-        out[name] = (totals[1] - totals[0]) / (large - small)
+            events = next(line.split()[1:] for line in lines if line.startswith("events:"))
+            counts = next(line.split()[1:] for line in lines
+                          if line.startswith(("summary:", "totals:")))
+            counts = dict(zip(events, map(int, counts)))
+            counts["D1m"] = counts.get("D1mr", 0) + counts.get("D1mw", 0)
+            totals.append(counts)
+        per = (large - small)
+        out[name] = {event: (totals[1][event] - totals[0][event]) / per
+                     for event in ("Ir", "D1m") if cache or event == "Ir"}
     return out
 
 
@@ -332,12 +342,13 @@ def wrk_tables(title, results, reference):
     return lines
 
 
-def write_report(args, network_results, syscalls, instructions, memory, wrk_results,
-                 hyper_results):
+def write_report(args, network_results, syscalls, instructions, under_load, memory,
+                 wrk_results, hyper_results):
     os.makedirs(RESULTS, exist_ok=True)
     with open(os.path.join(RESULTS, "network.json"), "w") as f:
         json.dump({"network": network_results, "syscalls": syscalls,
-                   "instructions": instructions, "idle_memory": memory,
+                   "instructions": instructions, "under_load": under_load,
+                   "idle_memory": memory,
                    "wrk": wrk_results, "hyper_wrk": hyper_results}, f, indent=1)
     lines = []
     for key, runs in network_results.items():
@@ -363,8 +374,18 @@ def write_report(args, network_results, syscalls, instructions, memory, wrk_resu
     if instructions:
         lines += ["### User-space instructions per echo round trip (callgrind, 1 worker)", "",
                   "| server | instructions | vs tokio |", "|---|---:|---:|"]
-        lines += [f"| {n} | {v:.0f} | {ratio(v, instructions.get(REFERENCE))} |"
+        ref = instructions.get(REFERENCE, {}).get("Ir")
+        lines += [f"| {n} | {v['Ir']:.0f} | {ratio(v['Ir'], ref)} |"
                   for n, v in instructions.items()]
+        lines.append("")
+    if under_load:
+        ref = under_load.get(REFERENCE, {})
+        lines += ["### User-space instructions and cache misses per echo request under load "
+                  "(callgrind with its cache model, 1 worker, 1,000 connections)", "",
+                  "| server | instructions | L1 data misses | instructions vs tokio "
+                  "| misses vs tokio |", "|---|---:|---:|---:|---:|"]
+        lines += [f"| {n} | {v['Ir']:.0f} | {v['D1m']:.1f} | {ratio(v['Ir'], ref.get('Ir'))} "
+                  f"| {ratio(v['D1m'], ref.get('D1m'))} |" for n, v in under_load.items()]
         lines.append("")
     titles = {"echo": "the echo handler, with its 4 KiB buffer",
               "echo-unbuffered": "a handler holding no buffer while idle (`echo --unbuffered`)"}
@@ -463,15 +484,17 @@ def main():
                               [int(w) for w in args.workers.split(",")])
     syscalls = syscalls_per_request(loadgen, args.requests)
     print("syscalls per request:", syscalls, flush=True)
-    instructions = instructions_per_round_trip(loadgen, args.requests // 10, args.requests // 5)
+    instructions = callgrind_per_request(loadgen, 1, args.requests // 10, args.requests // 5)
     print("instructions per round trip:", instructions, flush=True)
+    under_load = callgrind_per_request(loadgen, 1000, 20_000, 60_000, cache=True)
+    print("instructions and misses per request, 1,000 connections:", under_load, flush=True)
     memory = idle_memory(args.idle_conns)
     print("bytes per idle connection:", memory, flush=True)
     workers = [int(w) for w in args.workers.split(",")]
     wrk_results = wrk(args.rounds, args.secs, workers)
     hyper_results = wrk(args.rounds, args.secs, workers, servers=HYPER_SERVERS)
-    write_report(args, network_results, syscalls, instructions, memory, wrk_results,
-                 hyper_results)
+    write_report(args, network_results, syscalls, instructions, under_load, memory,
+                 wrk_results, hyper_results)
     print(f"wrote {RESULTS}/network.md, network.svg and network.json")
 
 
