@@ -157,8 +157,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let (shared, worker) = scheduler::context::current("`runtime::spawn`");
-    task::spawn(&shared, worker, future)
+    scheduler::context::with_current("`runtime::spawn`", |shared| task::spawn(shared, future))
 }
 
 /// Spawns a task pinned to the current worker: it never moves to another thread, so it may

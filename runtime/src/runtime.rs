@@ -219,7 +219,7 @@ impl Runtime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        task::spawn(&self.shared, None, future)
+        task::spawn(&self.shared, future)
     }
 
     /// Runs a blocking closure on the blocking pool, from outside the runtime; see

@@ -206,6 +206,33 @@ pub(crate) fn with_local<R>(f: impl FnOnce(Option<&Local>) -> R) -> R {
     }
 }
 
+/// Runs `f` with the runtime this thread is inside, without a clone of its `Arc`: every
+/// task's completion touches that count from whichever core finishes it, so a clone and drop
+/// per spawn would pull its cache line over.
+///
+/// # Panics
+///
+/// Outside a runtime, naming `what` the caller tried to do.
+pub(crate) fn with_current<R>(what: &str, f: impl FnOnce(&Arc<Shared>) -> R) -> R {
+    let mut f = Some(f);
+    let done = CURRENT
+        .try_with(|c| match &*c.borrow() {
+            Some(Current::Worker(local)) => Some((f.take().unwrap())(&local.shared)),
+            Some(Current::Handle(shared)) => Some((f.take().unwrap())(shared)),
+            None => None,
+        })
+        .ok()
+        .flatten();
+    done.unwrap_or_else(|| outside(what))
+}
+
+fn outside(what: &str) -> ! {
+    panic!(
+        "{what} must be called from inside the runtime (within `Runtime::block_on` or a task it \
+         runs), but this thread is not running one"
+    )
+}
+
 /// The runtime this thread is inside and, if it is a worker, which one.
 ///
 /// # Panics
@@ -220,12 +247,7 @@ pub(crate) fn current(what: &str) -> (Arc<Shared>, Option<usize>) {
         })
         .ok()
         .flatten();
-    found.unwrap_or_else(|| {
-        panic!(
-            "{what} must be called from inside the runtime (within `Runtime::block_on` or a \
-             task it runs), but this thread is not running one"
-        )
-    })
+    found.unwrap_or_else(|| outside(what))
 }
 
 /// The timers of this thread's worker (the first worker's, on a thread that is no worker), and

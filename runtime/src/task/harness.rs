@@ -7,29 +7,27 @@ use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use super::registry::Slot;
 use super::JoinError;
-use crate::scheduler::Shared;
 
 pub(crate) struct Harness<F> {
     /// Structurally pinned: never moved out, dropped in place once (see `drop_future`).
     future: ManuallyDrop<F>,
     /// Whether `future` has been dropped already.
     dropped: bool,
-    shared: Arc<Shared>,
-    slot: Slot,
+    /// Held for its drop, after the future's (see `Drop`): it takes the task out of the
+    /// registry.
+    _slot: Slot,
 }
 
 impl<F> Harness<F> {
-    pub(crate) fn new(future: F, shared: Arc<Shared>, slot: Slot) -> Harness<F> {
+    pub(crate) fn new(future: F, slot: Slot) -> Harness<F> {
         Harness {
             future: ManuallyDrop::new(future),
             dropped: false,
-            shared,
-            slot,
+            _slot: slot,
         }
     }
 }
@@ -103,6 +101,6 @@ impl<F> Drop for Harness<F> {
         // A destructor that panics must not take the event loop down with it; the panic hook
         // has reported it already.
         let _ = self.drop_future();
-        self.shared.registry.remove(self.slot);
+        // `_slot` is dropped next, which takes the task out of the registry.
     }
 }

@@ -56,13 +56,8 @@ impl Meta {
     }
 }
 
-/// Creates a stealable task, spawned from `worker` (`None`: from outside the runtime), and
-/// schedules it.
-pub(crate) fn spawn<F>(
-    shared: &Arc<Shared>,
-    worker: Option<usize>,
-    future: F,
-) -> JoinHandle<F::Output>
+/// Creates a stealable task and schedules it.
+pub(crate) fn spawn<F>(shared: &Arc<Shared>, future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -73,7 +68,7 @@ where
             shared.schedule(runnable, info.woken_while_running)
         })
     };
-    let shard = shared.registry.send_shard(worker);
+    let shard = shared.registry.send_shard();
     create(shared, shard, future, |f, b| b.spawn(move |_| f, schedule))
 }
 
@@ -181,7 +176,7 @@ fn create<F: Future>(
     build: impl FnOnce(Harness<F>, async_task::Builder<Meta>) -> (Runnable, Task<F::Output>),
 ) -> JoinHandle<F::Output> {
     let (runnable, task) = shared.registry.insert(shard, |slot| {
-        let future = Harness::new(future, shared.clone(), slot);
+        let future = Harness::new(future, slot);
         build(future, async_task::Builder::new().metadata(Meta::default()))
     });
     start(shared, runnable, task)

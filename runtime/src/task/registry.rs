@@ -6,12 +6,19 @@
 //! drops the futures. A task leaves the registry when its future is dropped (see `Harness`).
 //!
 //! The registry is sharded: one shard per worker for its pinned tasks (which only that worker
-//! may drop), one per worker for the `Send` tasks spawned there, and one for `Send` tasks
-//! spawned from outside the runtime. A spawn or a completion locks one shard, which only
-//! contends with another worker when a task finishes away from where it was spawned. A last
-//! shard holds the blocking pool's tasks, which shutdown leaves to the pool: it drops those
-//! still queued, and those running cannot be reached until their closure returns.
+//! may drop), and a pool of shards for `Send` tasks, which each spawning thread goes through
+//! in turn. A spawn or a completion locks one shard; a `Send` task is often finished on
+//! another thread than the one that spawned it (a thread outside the runtime, a thief), and
+//! the rotation makes that completion lock, most of the time, a shard other than the one
+//! the spawner is on. With one shard per spawning worker or for all outside spawns, each
+//! completion fought the next spawn for the lock: half of the time of a burst of 10,000
+//! spawns from outside went to that lock. A last shard holds the blocking pool's tasks, which
+//! shutdown leaves to the pool: it drops those still queued, and those running cannot be
+//! reached until their closure returns.
 
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::task::Waker;
 
 use parking_lot::Mutex;
@@ -19,25 +26,45 @@ use slab::Slab;
 
 use super::Runnable;
 
-pub(crate) struct Registry {
-    shards: Box<[Mutex<Slab<Waker>>]>,
-    workers: usize,
+/// `Send` shards per worker.
+const SEND_SHARDS_PER_WORKER: usize = 4;
+
+/// Spreads the threads' starting points over the `Send` shards.
+static THREADS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// The `Send` shard this thread spawns into next (modulo their number).
+    static NEXT_SEND: Cell<usize> =
+        Cell::new(THREADS.fetch_add(1, Ordering::Relaxed) * SEND_SHARDS_PER_WORKER);
 }
 
-/// Where one task's entry is: its shard and its key there.
-#[derive(Clone, Copy, Debug)]
+pub(crate) struct Registry {
+    shards: Box<[Arc<Shard>]>,
+    workers: usize,
+    send: usize,
+}
+
+/// One lock's worth of the registry. Each task's [`Slot`] holds its shard, rather than the
+/// runtime's `Arc<Shared>`, whose count every spawn and completion on any core would bounce:
+/// a shard's count sits beside the lock that the spawn and the completion take anyway.
+struct Shard(Mutex<Slab<Waker>>);
+
+/// One task's entry: it leaves the registry when the slot is dropped (with the task's
+/// harness, once its future is gone).
 pub(crate) struct Slot {
-    shard: u32,
-    key: u32,
+    shard: Arc<Shard>,
+    key: usize,
 }
 
 impl Registry {
     pub(crate) fn new(workers: usize) -> Registry {
+        let send = SEND_SHARDS_PER_WORKER * (workers + 1);
         Registry {
-            shards: (0..2 * workers + 2)
-                .map(|_| Mutex::new(Slab::new()))
+            shards: (0..workers + send + 1)
+                .map(|_| Arc::new(Shard(Mutex::new(Slab::new()))))
                 .collect(),
             workers,
+            send,
         }
     }
 
@@ -46,17 +73,15 @@ impl Registry {
         worker
     }
 
-    /// The shard of the `Send` tasks spawned on `worker`, or outside the runtime for `None`.
-    pub(crate) fn send_shard(&self, worker: Option<usize>) -> usize {
-        match worker {
-            Some(w) => self.workers + w,
-            None => 2 * self.workers,
-        }
+    /// The shard for the next `Send` task this thread spawns.
+    pub(crate) fn send_shard(&self) -> usize {
+        let next = NEXT_SEND.with(|n| n.replace(n.get().wrapping_add(1)));
+        self.workers + next % self.send
     }
 
     /// The shard of the blocking pool's tasks.
     pub(crate) fn blocking_shard(&self) -> usize {
-        2 * self.workers + 1
+        self.workers + self.send
     }
 
     /// Builds a task with the slot it is about to occupy and records its waker there.
@@ -65,23 +90,16 @@ impl Registry {
         shard: usize,
         build: impl FnOnce(Slot) -> (Runnable, R),
     ) -> (Runnable, R) {
-        let mut tasks = self.shards[shard].lock();
+        let shard = &self.shards[shard];
+        let mut tasks = shard.0.lock();
         let entry = tasks.vacant_entry();
         let slot = Slot {
-            shard: shard as u32,
-            key: u32::try_from(entry.key()).expect("more than 2^32 live tasks in one shard"),
+            shard: shard.clone(),
+            key: entry.key(),
         };
         let (runnable, r) = build(slot);
         entry.insert(runnable.waker());
         (runnable, r)
-    }
-
-    pub(crate) fn remove(&self, slot: Slot) {
-        let waker = self.shards[slot.shard as usize]
-            .lock()
-            .try_remove(slot.key as usize);
-        // Dropped after the lock is released: dropping a waker can run the scheduler.
-        drop(waker);
     }
 
     /// Wakes every task of the shards in `shards`, so each is scheduled and can be dropped.
@@ -89,7 +107,7 @@ impl Registry {
     pub(crate) fn wake_all(&self, shards: impl IntoIterator<Item = usize>) -> usize {
         let mut wakers = Vec::new();
         for shard in shards {
-            wakers.extend(self.shards[shard].lock().iter().map(|(_, w)| w.clone()));
+            wakers.extend(self.shards[shard].0.lock().iter().map(|(_, w)| w.clone()));
         }
         let live = wakers.len();
         net::wake_all(wakers);
@@ -98,11 +116,19 @@ impl Registry {
 
     /// The shards holding `Send` tasks.
     pub(crate) fn send_shards(&self) -> std::ops::Range<usize> {
-        self.workers..2 * self.workers + 1
+        self.workers..self.workers + self.send
     }
 
     /// Live tasks in one shard.
     pub(crate) fn shard_len(&self, shard: usize) -> usize {
-        self.shards[shard].lock().len()
+        self.shards[shard].0.lock().len()
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let waker = self.shard.0.lock().try_remove(self.key);
+        // Dropped after the lock is released: dropping a waker can run the scheduler.
+        drop(waker);
     }
 }
