@@ -627,3 +627,49 @@ fn dropping_the_runtime_inside_its_own_task_finishes_the_shutdown_elsewhere() {
         assert_eq!(drops.dropped(), 1, "the pending task was dropped");
     });
 }
+
+/// Runs a closure when dropped.
+struct OnDrop<F: FnMut()>(F);
+
+impl<F: FnMut()> Drop for OnDrop<F> {
+    fn drop(&mut self) {
+        (self.0)()
+    }
+}
+
+/// A destructor run during shutdown spawns a task; the closing runtime drops its future at
+/// once, inside `spawn`, and that future owns another runtime, whose shutdown enters its own
+/// workers on this thread. It must complete: the other runtime's pending task is dropped.
+#[test]
+fn a_spawn_during_shutdown_may_drop_a_future_that_owns_another_runtime() {
+    within_limit(|| {
+        let outer = support::rt(1);
+        let inner = support::rt(1);
+        let drops = DropCounter::default();
+        let guard = drops.guard();
+        inner.block_on(async move {
+            drop(runtime::spawn(async move {
+                let _guard = guard;
+                pending::<()>().await
+            }));
+        });
+        let mut inner = Some(inner);
+        let spawn_on_drop = OnDrop(move || {
+            let inner = inner.take();
+            drop(runtime::spawn(async move { drop(inner) }));
+        });
+        outer.block_on(async move {
+            drop(runtime::spawn(async move {
+                let _spawn_on_drop = spawn_on_drop;
+                pending::<()>().await
+            }));
+            runtime::yield_now().await;
+        });
+        drop(outer);
+        assert_eq!(
+            drops.dropped(),
+            1,
+            "the inner runtime's task was not dropped"
+        );
+    });
+}

@@ -114,6 +114,7 @@ impl Local {
     }
 }
 
+#[derive(Clone)]
 enum Current {
     Worker(Rc<Local>),
     /// Inside `block_on` on a thread that is no worker: spawns go to the injector.
@@ -206,24 +207,22 @@ pub(crate) fn with_local<R>(f: impl FnOnce(Option<&Local>) -> R) -> R {
     }
 }
 
-/// Runs `f` with the runtime this thread is inside, without a clone of its `Arc`: every
-/// task's completion touches that count from whichever core finishes it, so a clone and drop
-/// per spawn would pull its cache line over.
+/// Runs `f` with the runtime this thread is inside, without a clone of its `Arc` on a worker:
+/// every task's completion touches that count from whichever core finishes it, so a clone and
+/// drop per spawn would pull its cache line over. A worker's `Rc` is cloned instead, so that
+/// `f` runs without the thread-local borrowed: it may drop a future, whose destructor may
+/// enter another runtime.
 ///
 /// # Panics
 ///
 /// Outside a runtime, naming `what` the caller tried to do.
 pub(crate) fn with_current<R>(what: &str, f: impl FnOnce(&Arc<Shared>) -> R) -> R {
-    let mut f = Some(f);
-    let done = CURRENT
-        .try_with(|c| match &*c.borrow() {
-            Some(Current::Worker(local)) => Some((f.take().unwrap())(&local.shared)),
-            Some(Current::Handle(shared)) => Some((f.take().unwrap())(shared)),
-            None => None,
-        })
-        .ok()
-        .flatten();
-    done.unwrap_or_else(|| outside(what))
+    let current = CURRENT.try_with(|c| c.borrow().clone()).ok().flatten();
+    match current {
+        Some(Current::Worker(local)) => f(&local.shared),
+        Some(Current::Handle(shared)) => f(&shared),
+        None => outside(what),
+    }
 }
 
 fn outside(what: &str) -> ! {
