@@ -15,9 +15,9 @@
 //! which is all the pairing needs. The owner itself adds timers only while it runs, and reads
 //! `next_due` again before it next sleeps, so it skips the fence and the look at
 //! `parked_until` (an `mfence` per timer less). `next_due` is written only under the lock,
-//! and never above the wheel's next expiration. The loom model below runs an adder that stores and one that
-//! may skip against a parking owner (fences rather than `SeqCst` loads and stores, which give
-//! the same guarantee, because loom models only the fences).
+//! and never above the wheel's next expiration. The loom model below runs an adder that
+//! stores and one that may skip against a parking owner (fences rather than `SeqCst` loads
+//! and stores, which give the same guarantee, because loom models only the fences).
 //!
 //! Deadlines round up to the next millisecond and the clock rounds down, so a timer never fires
 //! before its deadline.
