@@ -278,14 +278,19 @@ impl Server {
     ///     }
     /// })?;
     /// let mut client = TcpStream::connect(server.local_addr()).await?;
-    /// client.write_all(b"ping").await?;
-    ///
-    /// // The connection goes on being served until the client closes it.
-    /// let shutdown = runtime::spawn(server.shutdown(Duration::from_secs(10)));
     /// let mut reply = [0; 4];
+    /// client.write_all(b"ping").await?;
     /// client.read_exact(&mut reply).await?;
-    /// drop(client);
-    /// let report = shutdown.await.unwrap();
+    ///
+    /// // `join!` polls the shutdown first: the accept loops stop, and the connection goes on
+    /// // being served until the client closes it (when the second future ends).
+    /// let (report, served) = runtime::join!(server.shutdown(Duration::from_secs(10)), async {
+    ///     let mut client = client;
+    ///     client.write_all(b"pong").await?;
+    ///     client.read_exact(&mut reply).await
+    /// });
+    /// served?;
+    /// assert_eq!(&reply, b"pong");
     /// assert_eq!((report.finished, report.aborted), (1, 0));
     /// # std::io::Result::Ok(())
     /// # })?;
