@@ -132,18 +132,19 @@ rt_test! {
     async fn shutdown_lets_open_connections_finish() {
         let server = runtime::net::serve("127.0.0.1:0", echo).unwrap();
         let mut client = TcpStream::connect(server.local_addr()).await.unwrap();
-        let shutdown = runtime::spawn(server.shutdown(LIMIT));
-        bounded(LIMIT, async {
-            for message in [&b"during"[..], b"the", b"shutdown"] {
-                client.write_all(message).await.unwrap();
-                let mut back = vec![0; message.len()];
-                client.read_exact(&mut back).await.unwrap();
-                assert_eq!(back, message);
-            }
+        // `join!` polls the shutdown first, so the client talks only once it has begun; the
+        // connection ends when the second future drops the client.
+        let (report, ()) = bounded(LIMIT, async {
+            runtime::join!(server.shutdown(LIMIT), async move {
+                for message in [&b"during"[..], b"the", b"shutdown"] {
+                    client.write_all(message).await.unwrap();
+                    let mut back = vec![0; message.len()];
+                    client.read_exact(&mut back).await.unwrap();
+                    assert_eq!(back, message);
+                }
+            })
         })
         .await;
-        drop(client);
-        let report = bounded(LIMIT, shutdown).await.unwrap();
         assert_eq!((report.finished, report.aborted), (1, 0), "{report:?}");
     }
 }
