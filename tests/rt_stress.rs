@@ -7,7 +7,7 @@ use std::sync::{mpsc, Arc};
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use support::{bounded, rt};
+use support::{bounded, rt, DropCounter};
 
 const LIMIT: Duration = Duration::from_secs(120);
 
@@ -101,6 +101,40 @@ fn wakes_from_a_plain_thread_are_never_lost() {
         }
     }));
     waker_thread.join().unwrap();
+}
+
+#[test]
+fn aborts_racing_with_polls_on_another_worker_are_never_lost() {
+    const ROUNDS: usize = 2_000;
+    const TASKS: usize = 32;
+    let runtime = rt(2);
+    runtime.block_on(async {
+        for _ in 0..ROUNDS {
+            let drops = DropCounter::default();
+            let handles: Vec<_> = (0..TASKS)
+                .map(|_| {
+                    let guard = drops.guard();
+                    // Polled once, by whichever worker gets it, then waiting for a wake that
+                    // only the abort gives: an abort lost while the task was being polled
+                    // leaves it waiting forever.
+                    runtime::spawn(async move {
+                        let _guard = guard;
+                        std::future::pending::<()>().await
+                    })
+                })
+                .collect();
+            // Give the other worker time to steal some and start polling them.
+            runtime::yield_now().await;
+            for handle in &handles {
+                handle.abort();
+            }
+            for handle in handles {
+                let joined = bounded(Duration::from_secs(20), handle).await;
+                assert!(joined.unwrap_err().is_cancelled());
+            }
+            assert_eq!(drops.dropped(), TASKS);
+        }
+    });
 }
 
 #[test]

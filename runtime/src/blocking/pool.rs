@@ -167,12 +167,8 @@ impl Inner {
     }
 }
 
-/// Runs a task, or drops it unrun if it was aborted.
+/// Runs a task; an aborted one drops its closure unrun (see `task`).
 fn run(runnable: Runnable) {
-    if runnable.metadata().is_aborted() {
-        drop(runnable);
-        return;
-    }
     // The harness catches the closure's panic; what can still unwind is a panicking waker of
     // the task's awaiter, which must not end the thread with the pool's counts wrong.
     let _ = catch_unwind(AssertUnwindSafe(|| runnable.run()));

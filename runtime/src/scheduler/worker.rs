@@ -353,11 +353,11 @@ impl Worker {
     }
 }
 
-/// Polls a task with a fresh cooperative budget, or drops it unpolled if it was aborted or
-/// the runtime is closing (on this thread, the task's own loop for a pinned task). True if it
-/// was polled.
+/// Polls a task with a fresh cooperative budget (an aborted one drops its future when polled,
+/// see `task`), or drops it unpolled if the runtime is closing (on this thread, the task's own
+/// loop for a pinned task). True if it was polled.
 pub(crate) fn run_task(shared: &Shared, runnable: Runnable) -> bool {
-    if runnable.metadata().is_aborted() || shared.is_closing() {
+    if shared.is_closing() {
         drop(runnable);
         return false;
     }

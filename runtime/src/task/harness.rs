@@ -1,7 +1,7 @@
 //! The wrapper every spawned future runs in: it turns a panic into a [`JoinError`] (a panic
-//! in `poll`, or in the future's destructor once it has finished) and takes the task out of
-//! the registry when its future is dropped, whether it finished, panicked, was aborted or was
-//! dropped at shutdown.
+//! in `poll`, or in the future's destructor once it has finished), drops the future instead of
+//! polling it once the task is aborted, and takes the task out of the registry when its future
+//! is dropped, whether it finished, panicked, was aborted or was dropped at shutdown.
 
 use std::future::Future;
 use std::mem::ManuallyDrop;
@@ -10,24 +10,39 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::registry::Slot;
-use super::JoinError;
+use super::{JoinError, Meta, MetaRef};
 
 pub(crate) struct Harness<F> {
     /// Structurally pinned: never moved out, dropped in place once (see `drop_future`).
     future: ManuallyDrop<F>,
     /// Whether `future` has been dropped already.
     dropped: bool,
+    /// The task's metadata, in the header of the cell that holds this harness.
+    meta: MetaRef,
     /// Held for its drop, after the future's (see `Drop`): it takes the task out of the
     /// registry.
     _slot: Slot,
 }
 
-impl<F> Harness<F> {
-    pub(crate) fn new(future: F, slot: Slot) -> Harness<F> {
+/// A future and its registry slot, before the task cell that will hold them hands over the
+/// task's metadata.
+pub(crate) struct Unbound<F> {
+    future: F,
+    slot: Slot,
+}
+
+impl<F> Unbound<F> {
+    pub(crate) fn new(future: F, slot: Slot) -> Unbound<F> {
+        Unbound { future, slot }
+    }
+
+    /// The harness, for the cell whose metadata is `meta`.
+    pub(crate) fn bind(self, meta: &Meta) -> Harness<F> {
         Harness {
-            future: ManuallyDrop::new(future),
+            future: ManuallyDrop::new(self.future),
             dropped: false,
-            _slot: slot,
+            meta: MetaRef::new(meta),
+            _slot: self.slot,
         }
     }
 }
@@ -39,6 +54,13 @@ impl<F: Future> Future for Harness<F> {
         // SAFETY: nothing is moved out of the harness: the future is polled and dropped in
         // place (`drop_future`), which keeps the pinning promise.
         let harness = unsafe { self.get_unchecked_mut() };
+        // SAFETY: the harness lives inside the task cell whose header holds the metadata, so
+        // the task is allocated while it is polled.
+        if unsafe { harness.meta.get() }.is_aborted() {
+            // A destructor's panic changes nothing: the task is cancelled either way.
+            let _ = harness.drop_future();
+            return Poll::Ready(Output(Some(Err(JoinError::cancelled()))));
+        }
         // SAFETY: `future` is pinned whenever the harness is (see above).
         let future = unsafe { Pin::new_unchecked(&mut *harness.future) };
         let mut result = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {

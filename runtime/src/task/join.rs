@@ -5,12 +5,11 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::ptr::NonNull;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use super::harness::Output;
-use super::Meta;
+use super::{Meta, MetaRef};
 
 /// An owned permission to await a spawned task's output, returned by [`spawn`](crate::spawn)
 /// and [`spawn_local`](crate::spawn_local).
@@ -37,7 +36,7 @@ pub struct JoinHandle<T> {
 /// never awaits them keeps (a server's connections).
 #[derive(Clone)]
 pub(crate) struct AbortHandle {
-    /// The task's metadata, which async-task's handles do not expose.
+    /// The task's metadata, where the abort flag is.
     meta: MetaRef,
     /// Wakes the task so that it sees an abort even while it waits for something else; it
     /// also keeps the task's allocation, and so `meta`, alive.
@@ -47,28 +46,17 @@ pub(crate) struct AbortHandle {
 impl AbortHandle {
     /// Cancels the task (see [`JoinHandle::abort`]); no effect once it has finished.
     pub(crate) fn abort(&self) {
-        // SAFETY: the metadata lives in the task's header, which stays allocated while
-        // `self.waker` holds a reference to the task.
-        unsafe { self.meta.0.as_ref() }.abort();
+        // SAFETY: `self.waker` holds a reference to the task, which keeps it allocated.
+        unsafe { self.meta.get() }.abort();
         self.waker.wake_by_ref();
     }
 }
-
-/// A pointer to the `Meta` in a task's header.
-#[derive(Clone, Copy)]
-struct MetaRef(NonNull<Meta>);
-
-// SAFETY: `Meta` is `Sync` (atomics only), so sharing a pointer to it between threads is
-// sound; the pointer is only dereferenced while the handle keeps the task allocated.
-unsafe impl Send for MetaRef {}
-// SAFETY: as for `Send`: only `&Meta` is ever made from it.
-unsafe impl Sync for MetaRef {}
 
 impl<T> JoinHandle<T> {
     pub(crate) fn new(task: async_task::Task<Output<T>, Meta>, waker: Waker) -> Self {
         JoinHandle {
             abort: AbortHandle {
-                meta: MetaRef(NonNull::from(task.metadata())),
+                meta: MetaRef::new(task.metadata()),
                 waker,
             },
             task: Some(task.fallible()),

@@ -10,8 +10,13 @@
 //! - [`Registry`](registry::Registry) holds a waker of every live task, so shutdown can reach
 //!   tasks that sit in no queue.
 //! - [`Meta`] rides in the task's header: the abort flag. An abort sets it and wakes the task;
-//!   the loop that pops the task drops it unpolled, on its own thread (a pinned task's future
-//!   must never be dropped elsewhere).
+//!   the harness sees it when the task is next polled and drops the future there, on the loop
+//!   that polls it (a pinned task's future must never be dropped elsewhere). The look is
+//!   inside `poll`, not before `Runnable::run`: a wake that finds the task already scheduled
+//!   changes nothing, and only the task cell's own hand-off from scheduled to running orders
+//!   the flag before the look. Looked at between the pop and `run`, an abort landing in that
+//!   gap was lost: the task was polled once more, went back to waiting, and nothing woke it
+//!   again.
 //!
 //! A `Send` task's schedule function sends it to the run queue of the worker that wakes it (or
 //! the injector, from outside); a pinned task's always sends it home (see `scheduler`); a
@@ -24,6 +29,7 @@ mod registry;
 mod yield_now;
 
 use std::future::Future;
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -34,7 +40,7 @@ pub(crate) use registry::Registry;
 pub use yield_now::yield_now;
 
 use crate::scheduler::{context, Shared};
-use harness::Harness;
+use harness::Unbound;
 
 /// A task ready to be polled, as the queues hold it.
 pub(crate) type Runnable = async_task::Runnable<Meta>;
@@ -51,8 +57,35 @@ impl Meta {
         self.aborted.store(true, Ordering::Release);
     }
 
-    pub(crate) fn is_aborted(&self) -> bool {
+    fn is_aborted(&self) -> bool {
         self.aborted.load(Ordering::Acquire)
+    }
+}
+
+/// A pointer to the `Meta` in a task's header, which async-task's handles do not expose, for
+/// what lives beside the task rather than in its `Runnable`: the harnessed future, and an
+/// abort handle.
+#[derive(Clone, Copy)]
+struct MetaRef(NonNull<Meta>);
+
+// SAFETY: `Meta` is `Sync` (atomics only), so sharing a pointer to it between threads is
+// sound; the pointer is only dereferenced while its holder keeps the task allocated.
+unsafe impl Send for MetaRef {}
+// SAFETY: as for `Send`: only `&Meta` is ever made from it.
+unsafe impl Sync for MetaRef {}
+
+impl MetaRef {
+    fn new(meta: &Meta) -> MetaRef {
+        MetaRef(NonNull::from(meta))
+    }
+
+    /// # Safety
+    ///
+    /// The task must stay allocated while the reference is used.
+    unsafe fn get<'a>(self) -> &'a Meta {
+        // SAFETY: the header, and so the metadata, is allocated (the caller's promise), and
+        // is never written but through its atomics.
+        unsafe { self.0.as_ref() }
     }
 }
 
@@ -69,7 +102,9 @@ where
         })
     };
     let shard = shared.registry.send_shard();
-    create(shared, shard, future, |f, b| b.spawn(move |_| f, schedule))
+    create(shared, shard, future, |f, b| {
+        b.spawn(|meta| f.bind(meta), schedule)
+    })
 }
 
 /// Creates a task that calls `f` on a thread of the blocking pool, and queues it there. The
@@ -89,7 +124,9 @@ where
         f()
     };
     let shard = shared.registry.blocking_shard();
-    create(shared, shard, future, |f, b| b.spawn(move |_| f, schedule))
+    create(shared, shard, future, |f, b| {
+        b.spawn(|meta| f.bind(meta), schedule)
+    })
 }
 
 /// Creates a task pinned to `worker`, which must be the worker running on this thread, and
@@ -109,7 +146,7 @@ where
     };
     let shard = shared.registry.local_shard(worker);
     create(shared, shard, future, |f, b| {
-        b.spawn_local(move |_| f, schedule)
+        b.spawn_local(|meta| f.bind(meta), schedule)
     })
 }
 
@@ -125,7 +162,9 @@ where
         move |runnable| shared.schedule_local(worker, runnable)
     };
     let shard = shared.registry.local_shard(worker);
-    create(shared, shard, future, |f, b| b.spawn(move |_| f, schedule))
+    create(shared, shard, future, |f, b| {
+        b.spawn(|meta| f.bind(meta), schedule)
+    })
 }
 
 /// Runs `make()` on every worker as a task pinned there. A `Send` task is sent to each
@@ -167,16 +206,17 @@ impl<T> Drop for AbortOnDrop<T> {
 /// The task cell's handle to a task's output.
 type Task<T> = async_task::Task<harness::Output<T>, Meta>;
 
-/// Records a task in registry shard `shard`, has `build` make its cell around the harnessed
-/// future (with the given task builder), and starts it.
+/// Records a task in registry shard `shard`, has `build` make its cell (with the given task
+/// builder) around the future, harnessed once the cell hands it the task's metadata, and
+/// starts it.
 fn create<F: Future>(
     shared: &Arc<Shared>,
     shard: usize,
     future: F,
-    build: impl FnOnce(Harness<F>, async_task::Builder<Meta>) -> (Runnable, Task<F::Output>),
+    build: impl FnOnce(Unbound<F>, async_task::Builder<Meta>) -> (Runnable, Task<F::Output>),
 ) -> JoinHandle<F::Output> {
     let (runnable, task) = shared.registry.insert(shard, |slot| {
-        let future = Harness::new(future, slot);
+        let future = Unbound::new(future, slot);
         build(future, async_task::Builder::new().metadata(Meta::default()))
     });
     start(shared, runnable, task)
