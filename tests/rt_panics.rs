@@ -94,9 +94,10 @@ async fn task(i: usize, guard: DropGuard) -> usize {
         }
         Kind::LeavesPanickingWakers => {
             let _guard = guard;
-            let mut timer = Box::pin(sleep(Duration::from_millis(1)));
+            // Long enough to be pending still when polled below, on a loaded machine too.
+            let mut timer = Box::pin(sleep(Duration::from_millis(50)));
             let mut other = runtime::spawn(async {
-                sleep(Duration::from_millis(1)).await;
+                sleep(Duration::from_millis(50)).await;
             });
             {
                 let panicking = Waker::from(Arc::new(PanicWaker));
@@ -104,8 +105,9 @@ async fn task(i: usize, guard: DropGuard) -> usize {
                 assert!(timer.as_mut().poll(&mut cx).is_pending());
                 assert!(std::pin::Pin::new(&mut other).poll(&mut cx).is_pending());
             }
-            // Both fire (and wake the panicking waker) while this task sleeps.
-            sleep(Duration::from_millis(20)).await;
+            // Both fire (and wake the panicking waker) while this task sleeps: the wheel fires
+            // in deadline order, and this deadline is the later one.
+            sleep(Duration::from_millis(100)).await;
             drop(timer);
             other.await.unwrap();
         }

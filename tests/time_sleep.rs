@@ -392,7 +392,7 @@ async fn assert_never_wakes(counter: &CountingWaker, deadline: Instant, cancelle
 rt_test! {
     async fn a_dropped_sleep_never_wakes() {
         let (counter, waker) = CountingWaker::new();
-        let mut dropped = sleep(ms(10));
+        let mut dropped = sleep(ms(50));
         let deadline = dropped.deadline();
         assert!(poll_with(&mut dropped, &waker).is_pending());
         drop(dropped);
@@ -400,7 +400,7 @@ rt_test! {
 
         // The control: the same, not dropped, wakes once.
         let (counter, waker) = CountingWaker::new();
-        let mut kept = sleep(ms(10));
+        let mut kept = sleep(ms(50));
         assert!(poll_with(&mut kept, &waker).is_pending());
         until_wakes(&counter, 1).await;
         assert!(poll_with(&mut kept, &waker).is_ready());
@@ -441,7 +441,7 @@ rt_test! {
     async fn a_sleep_wakes_only_its_latest_waker() {
         let (first, first_waker) = CountingWaker::new();
         let (second, second_waker) = CountingWaker::new();
-        let mut s = sleep(ms(10));
+        let mut s = sleep(ms(50));
         assert!(poll_with(&mut s, &first_waker).is_pending());
         let _ = poll_with(&mut s, &second_waker);
         let replaced_by = Instant::now();
@@ -483,10 +483,10 @@ rt_test! {
     async fn sleep_reset() {
         // Later: completes at the new deadline, and the old timer is gone.
         let (counter, waker) = CountingWaker::new();
-        let mut s = sleep(ms(10));
+        let mut s = sleep(ms(50));
         let old_deadline = s.deadline();
         assert!(poll_with(&mut s, &waker).is_pending());
-        let new_deadline = Instant::now() + ms(30);
+        let new_deadline = Instant::now() + ms(80);
         s.reset(new_deadline);
         let reset_by = Instant::now();
         assert_eq!(s.deadline(), new_deadline);
