@@ -3,7 +3,7 @@
 mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Mutex};
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
@@ -105,26 +105,43 @@ fn wakes_from_a_plain_thread_are_never_lost() {
 
 #[test]
 fn aborts_racing_with_polls_on_another_worker_are_never_lost() {
-    const ROUNDS: usize = 2_000;
+    const ROUNDS: usize = 5_000;
     const TASKS: usize = 32;
     let runtime = rt(2);
     runtime.block_on(async {
         for _ in 0..ROUNDS {
             let drops = DropCounter::default();
-            let handles: Vec<_> = (0..TASKS)
-                .map(|_| {
-                    let guard = drops.guard();
-                    // Polled once, by whichever worker gets it, then waiting for a wake that
-                    // only the abort gives: an abort lost while the task was being polled
-                    // leaves it waiting forever.
-                    runtime::spawn(async move {
-                        let _guard = guard;
-                        std::future::pending::<()>().await
-                    })
-                })
-                .collect();
-            // Give the other worker time to steal some and start polling them.
-            runtime::yield_now().await;
+            let spawned = Arc::new(Mutex::new(None));
+            // Worker 1 spawns the tasks into its own queue and polls them as soon as this
+            // thread, worker 0, has their handles and starts aborting them.
+            let spawners = runtime::on_each_worker({
+                let (drops, spawned) = (drops.clone(), spawned.clone());
+                move || {
+                    if runtime::worker_index() == Some(1) {
+                        let handles: Vec<_> = (0..TASKS)
+                            .map(|_| {
+                                let guard = drops.guard();
+                                // Polled once, then waiting for a wake that only the abort
+                                // gives: an abort lost while the task was being polled leaves
+                                // it waiting forever.
+                                runtime::spawn(async move {
+                                    let _guard = guard;
+                                    std::future::pending::<()>().await
+                                })
+                            })
+                            .collect();
+                        *spawned.lock().unwrap() = Some(handles);
+                    }
+                    async {}
+                }
+            });
+            // Spinning rather than awaiting, so the aborts start the moment worker 1 can poll.
+            let handles = loop {
+                if let Some(handles) = spawned.lock().unwrap().take() {
+                    break handles;
+                }
+                std::hint::spin_loop();
+            };
             for handle in &handles {
                 handle.abort();
             }
@@ -133,6 +150,9 @@ fn aborts_racing_with_polls_on_another_worker_are_never_lost() {
                 assert!(joined.unwrap_err().is_cancelled());
             }
             assert_eq!(drops.dropped(), TASKS);
+            for spawner in spawners {
+                spawner.await.unwrap();
+            }
         }
     });
 }
