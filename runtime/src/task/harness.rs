@@ -54,8 +54,9 @@ impl<F: Future> Future for Harness<F> {
         // SAFETY: nothing is moved out of the harness: the future is polled and dropped in
         // place (`drop_future`), which keeps the pinning promise.
         let harness = unsafe { self.get_unchecked_mut() };
-        // SAFETY: the harness lives inside the task cell whose header holds the metadata, so
-        // the task is allocated while it is polled.
+        // SAFETY: the harness is owned by the task cell whose header holds the metadata (in
+        // the cell, or in a box the cell owns for a large future), and the cell is allocated
+        // while it polls the harness.
         if unsafe { harness.meta.get() }.is_aborted() {
             // A destructor's panic changes nothing: the task is cancelled either way.
             let _ = harness.drop_future();
