@@ -107,6 +107,8 @@ fn wakes_from_a_plain_thread_are_never_lost() {
 fn aborts_racing_with_polls_on_another_worker_are_never_lost() {
     const ROUNDS: usize = 5_000;
     const TASKS: usize = 32;
+    /// The bound on each round's wait, for the handles and for worker 1.
+    const ROUND_LIMIT: Duration = Duration::from_secs(20);
     let runtime = rt(2);
     runtime.block_on(async {
         for _ in 0..ROUNDS {
@@ -136,17 +138,22 @@ fn aborts_racing_with_polls_on_another_worker_are_never_lost() {
                 }
             });
             // Spinning rather than awaiting, so the aborts start the moment worker 1 can poll.
+            let given_up = std::time::Instant::now() + ROUND_LIMIT;
             let handles = loop {
                 if let Some(handles) = spawned.lock().unwrap().take() {
                     break handles;
                 }
+                assert!(
+                    std::time::Instant::now() < given_up,
+                    "worker 1 never spawned"
+                );
                 std::hint::spin_loop();
             };
             for handle in &handles {
                 handle.abort();
             }
             for handle in handles {
-                let joined = bounded(Duration::from_secs(20), handle).await;
+                let joined = bounded(ROUND_LIMIT, handle).await;
                 assert!(joined.unwrap_err().is_cancelled());
             }
             assert_eq!(drops.dropped(), TASKS);

@@ -15,8 +15,8 @@
 //!   inside `poll`, not before `Runnable::run`: a wake that finds the task already scheduled
 //!   changes nothing, and only the task cell's own hand-off from scheduled to running orders
 //!   the flag before the look. Looked at between the pop and `run`, an abort landing in that
-//!   gap was lost: the task was polled once more, went back to waiting, and nothing woke it
-//!   again.
+//!   gap would be lost: the task would be polled once more, go back to waiting, and never be
+//!   woken again.
 //!
 //! A `Send` task's schedule function sends it to the run queue of the worker that wakes it (or
 //! the injector, from outside); a pinned task's always sends it home (see `scheduler`); a
