@@ -137,7 +137,7 @@ fn one_task_in_a_hundred_panicking_hurts_no_other() {
             }
         }
         // Both loops still serve tasks.
-        let workers = runtime::on_each_worker(|| async { runtime::worker_index() });
+        let workers = runtime::on_each_worker(|_| async { runtime::worker_index() });
         for (i, w) in workers.into_iter().enumerate() {
             assert_eq!(w.await.unwrap(), Some(i));
         }

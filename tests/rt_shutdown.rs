@@ -175,8 +175,8 @@ async fn spawn_blocked_tasks(counters: &Counters) -> Blocked {
     }
 }
 
-/// Blocks tasks on every worker (on worker 1 through a task spawned before `block_on`, when
-/// worker 0 cannot run it yet), drops the runtime and checks every one of them was dropped.
+/// Blocks tasks on every worker (on worker 1 through a task spawned from outside, when there
+/// are two), drops the runtime and checks every one of them was dropped.
 fn dropping_the_runtime_drops_blocked_tasks(workers: usize) {
     let rt = support::rt(workers);
     let counters = Counters::default();
@@ -196,23 +196,26 @@ fn dropping_the_runtime_drops_blocked_tasks(workers: usize) {
         assert_ne!(thread, thread::current().id());
         expected += tasks;
     }
-    let handles = rt.block_on(async {
-        let blocked = spawn_blocked_tasks(&counters).await;
-        expected += blocked.tasks;
-        if workers == 1 {
-            let (tasks, _) = bounded(LIMIT, async {
-                loop {
-                    if let Ok(message) = rx.try_recv() {
-                        return message;
+    let (handles, expected) = rt.block_on_pinned({
+        let counters = counters.clone();
+        move || async move {
+            let blocked = spawn_blocked_tasks(&counters).await;
+            expected += blocked.tasks;
+            if workers == 1 {
+                let (tasks, _) = bounded(LIMIT, async {
+                    loop {
+                        if let Ok(message) = rx.try_recv() {
+                            return message;
+                        }
+                        sleep(Duration::from_millis(1)).await;
                     }
-                    sleep(Duration::from_millis(1)).await;
-                }
-            })
-            .await;
-            expected += tasks;
+                })
+                .await;
+                expected += tasks;
+            }
+            until_count(&counters.started, expected).await;
+            (blocked.handles, expected)
         }
-        until_count(&counters.started, expected).await;
-        blocked.handles
     });
     assert_eq!(
         counters.drops.dropped(),
@@ -254,10 +257,13 @@ fn shutdown_method_drops_blocked_tasks() {
         for workers in [1, 2] {
             let rt = support::rt(workers);
             let counters = Counters::default();
-            let tasks = rt.block_on(async {
-                let blocked = spawn_blocked_tasks(&counters).await;
-                until_count(&counters.started, blocked.tasks).await;
-                blocked.tasks
+            let tasks = rt.block_on_pinned({
+                let counters = counters.clone();
+                move || async move {
+                    let blocked = spawn_blocked_tasks(&counters).await;
+                    until_count(&counters.started, blocked.tasks).await;
+                    blocked.tasks
+                }
             });
             rt.shutdown();
             assert_eq!(counters.drops.dropped(), tasks, "{workers} workers");
@@ -436,7 +442,7 @@ fn destructors_that_wake_or_spawn_during_shutdown(workers: usize) {
     let spawned = Arc::new(AtomicUsize::new(0));
     let mut guards = 0;
     if workers > 1 {
-        // On worker 1, which alone runs tasks before `block_on`.
+        // Spawned from outside: on worker 1 if worker 0 is busy with the test's main task.
         let (tx, rx) = mpsc::channel();
         drop(rt.spawn({
             let (counters, spawned) = (counters.clone(), spawned.clone());
@@ -447,11 +453,15 @@ fn destructors_that_wake_or_spawn_during_shutdown(workers: usize) {
         }));
         guards += rx.recv_timeout(LIMIT).expect("worker 1 runs the task");
     }
-    rt.block_on(async {
-        guards += spawn_tasks_with_busy_destructors(&counters, &spawned).await;
-        // Every task counts itself but those spawned on drop, two per spawner, two spawners
-        // per worker.
-        until_count(&counters.started, guards - 4 * workers).await;
+    let guards = rt.block_on_pinned({
+        let (counters, spawned) = (counters.clone(), spawned.clone());
+        move || async move {
+            let guards = guards + spawn_tasks_with_busy_destructors(&counters, &spawned).await;
+            // Every task counts itself but those spawned on drop, two per spawner, two
+            // spawners per worker.
+            until_count(&counters.started, guards - 4 * workers).await;
+            guards
+        }
     });
     assert_eq!(counters.drops.dropped(), 0);
     drop(rt);
@@ -498,12 +508,12 @@ fn a_destructor_on_worker_1_wakes_a_task_pinned_to_worker_0() {
         }));
         let worker1 = rx.recv_timeout(LIMIT).expect("worker 1 runs the task");
         assert_ne!(worker1, thread::current().id());
-        rt.block_on(async {
+        let guard = drops.guard();
+        let polled_late = counters.polled_late.clone();
+        rt.block_on_pinned(move || async move {
             let started = Arc::new(Notify::default());
             drop(runtime::spawn_local({
-                let guard = drops.guard();
                 let started = started.clone();
-                let polled_late = counters.polled_late.clone();
                 async move {
                     let _guard = guard;
                     started.notify();
@@ -525,14 +535,15 @@ fn a_join_handle_of_a_dropped_runtime_is_cancelled_on_another() {
         for workers in [1, 2] {
             let rt = support::rt(workers);
             let drops = DropCounter::default();
-            let (pending_handle, finished_handle, local_handle) = rt.block_on(async {
-                let guard = drops.guard();
+            let guards = (drops.guard(), drops.guard());
+            let (pending_handle, finished_handle, local_handle) = rt.block_on_pinned(|| async {
+                let guard = guards.0;
                 let pending_handle = runtime::spawn(async move {
                     let _guard = guard;
                     sleep(Duration::from_secs(3600)).await;
                     "never"
                 });
-                let guard = drops.guard();
+                let guard = guards.1;
                 let local_handle = runtime::spawn_local(async move {
                     let _guard = guard;
                     pending::<()>().await;

@@ -118,8 +118,8 @@ fn aborts_racing_with_polls_on_another_worker_are_never_lost() {
             // thread, worker 0, has their handles and starts aborting them.
             let spawners = runtime::on_each_worker({
                 let (drops, spawned) = (drops.clone(), spawned.clone());
-                move || {
-                    if runtime::worker_index() == Some(1) {
+                move |worker| {
+                    if worker == 1 {
                         let handles: Vec<_> = (0..TASKS)
                             .map(|_| {
                                 let guard = drops.guard();
@@ -177,8 +177,7 @@ fn ping_pong_between_workers_completes() {
                 (to_1.clone(), from_1.clone()),
                 (to_0.clone(), from_0.clone()),
             ]));
-            move || {
-                let worker = runtime::worker_index().unwrap();
+            move |worker| {
                 let (tx, rx) = ends.take(worker);
                 async move {
                     if worker == 0 {

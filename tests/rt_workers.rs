@@ -16,7 +16,7 @@ const LIMIT: Duration = Duration::from_secs(60);
 #[test]
 fn pinned_tasks_stay_on_their_worker_across_awaits() {
     let runtime = rt(2);
-    let handles = runtime.on_each_worker(|| async {
+    let handles = runtime.on_each_worker(|_| async {
         let home = runtime::worker_index().unwrap();
         let tasks: Vec<_> = (0..50)
             .map(|i| {
@@ -56,43 +56,45 @@ fn busy_work(seed: u64) -> u64 {
 #[test]
 fn an_idle_worker_steals_from_a_busy_one() {
     let runtime = rt(2);
-    runtime.block_on(bounded(LIMIT, async {
-        // One plain listener: every connection is accepted on worker 0.
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = runtime::spawn_local(async move {
-            loop {
-                let (mut stream, _) = listener.accept().await.unwrap();
-                runtime::spawn(async move {
-                    let mut buf = [0; 8];
-                    while stream.read_exact(&mut buf).await.is_ok() {
-                        let n = busy_work(u64::from_le_bytes(buf));
-                        if stream.write_all(&n.to_le_bytes()).await.is_err() {
-                            return;
+    runtime.block_on_pinned(|| {
+        bounded(LIMIT, async {
+            // One plain listener: every connection is accepted on worker 0.
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = runtime::spawn_local(async move {
+                loop {
+                    let (mut stream, _) = listener.accept().await.unwrap();
+                    runtime::spawn(async move {
+                        let mut buf = [0; 8];
+                        while stream.read_exact(&mut buf).await.is_ok() {
+                            let n = busy_work(u64::from_le_bytes(buf));
+                            if stream.write_all(&n.to_le_bytes()).await.is_err() {
+                                return;
+                            }
                         }
-                    }
-                });
-            }
-        });
-        let clients: Vec<_> = (0..32u64)
-            .map(|c| {
-                runtime::spawn(async move {
-                    let mut stream = TcpStream::connect(addr).await.unwrap();
-                    for i in 0..10 {
-                        let seed = c * 1000 + i;
-                        stream.write_all(&seed.to_le_bytes()).await.unwrap();
-                        let mut reply = [0; 8];
-                        stream.read_exact(&mut reply).await.unwrap();
-                        assert_eq!(u64::from_le_bytes(reply), busy_work(seed));
-                    }
+                    });
+                }
+            });
+            let clients: Vec<_> = (0..32u64)
+                .map(|c| {
+                    runtime::spawn(async move {
+                        let mut stream = TcpStream::connect(addr).await.unwrap();
+                        for i in 0..10 {
+                            let seed = c * 1000 + i;
+                            stream.write_all(&seed.to_le_bytes()).await.unwrap();
+                            let mut reply = [0; 8];
+                            stream.read_exact(&mut reply).await.unwrap();
+                            assert_eq!(u64::from_le_bytes(reply), busy_work(seed));
+                        }
+                    })
                 })
-            })
-            .collect();
-        for c in clients {
-            c.await.unwrap();
-        }
-        server.abort();
-    }));
+                .collect();
+            for c in clients {
+                c.await.unwrap();
+            }
+            server.abort();
+        })
+    });
     let metrics = runtime.metrics();
     let (w0, w1) = (metrics.workers[0], metrics.workers[1]);
     assert!(w1.steals > 0, "worker 1 stole nothing: {metrics:?}");

@@ -20,8 +20,8 @@ where
     F::Output: Send + 'static,
 {
     let future = Mutex::new(Some(future));
-    let handles = runtime::on_each_worker(move || {
-        let mine = (runtime::worker_index() == Some(index))
+    let handles = runtime::on_each_worker(move |worker| {
+        let mine = (worker == index)
             .then(|| future.lock().unwrap().take())
             .flatten();
         async move {

@@ -141,13 +141,18 @@ fn dropping_the_runtime_closes_task_sockets(workers: usize) {
     let before = fd_count();
     let dropped = DropCounter::default();
     let runtime = support::rt(workers);
-    let tasks = runtime.block_on(bounded(LIMIT, async {
-        let during = fd_count();
-        let tasks = hold_sockets(&dropped).await;
-        // One listener, 2 * (CONNECTIONS + 1) stream ends and one UDP socket.
-        assert_eq!(fd_count(), during + 2 * (CONNECTIONS + 1) + 2);
-        tasks
-    }));
+    let tasks = runtime.block_on_pinned({
+        let dropped = dropped.clone();
+        move || {
+            bounded(LIMIT, async move {
+                let during = fd_count();
+                let tasks = hold_sockets(&dropped).await;
+                // One listener, 2 * (CONNECTIONS + 1) stream ends and one UDP socket.
+                assert_eq!(fd_count(), during + 2 * (CONNECTIONS + 1) + 2);
+                tasks
+            })
+        }
+    });
     assert_eq!(dropped.dropped(), 0, "every task still waits");
     drop(runtime);
     assert_eq!(dropped.dropped(), tasks, "every task was dropped");

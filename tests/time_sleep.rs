@@ -138,7 +138,7 @@ fn many_sleeps_wake_in_deadline_order() {
     // One worker: its wheel fires in deadline order and the tasks it wakes run in the order
     // they were woken. (With more, an idle peer may fire the timers of a worker it finds
     // stuck, and those wakes reach the worker through its inbox, after its own.)
-    support::rt(1).block_on(async {
+    support::rt(1).block_on_pinned(|| async {
         const TASKS: usize = 200;
         let woken = Rc::new(Cell::new(0usize));
         let mut rng = Lcg(0x5eed);

@@ -80,22 +80,30 @@ fn field<'a>(line: &'a str, field: &str) -> &'a str {
 fn a_blocked_loop_is_reported_once() {
     let runtime = named_runtime(2, "blocked");
     // Worker 1 watches worker 0, on which one task blocks while another waits for a timer.
-    let stuck_reports =
-        || lines_with(&["WARN", "blocked-1", "runtime::scheduler::stuck", "worker=0"]);
-    runtime.block_on(bounded(LIMIT, async {
-        let timer = runtime::spawn(runtime::time::sleep(Duration::from_millis(20)));
-        let blocker = runtime::spawn_local(async move {
-            std::thread::sleep(Duration::from_millis(300));
-            // Blocking a while longer if the watcher has not had its turn yet: the report is
-            // what this test waits for, not any particular delay.
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while stuck_reports().is_empty() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        });
-        blocker.await.unwrap();
-        timer.await.unwrap();
-    }));
+    let stuck_reports = || {
+        lines_with(&[
+            "WARN",
+            "blocked-1",
+            "runtime::scheduler::stand_in",
+            "worker=0",
+        ])
+    };
+    runtime.block_on_pinned(move || {
+        bounded(LIMIT, async move {
+            let timer = runtime::spawn(runtime::time::sleep(Duration::from_millis(20)));
+            let blocker = runtime::spawn_local(async move {
+                std::thread::sleep(Duration::from_millis(300));
+                // Blocking a while longer if the watcher has not had its turn yet: the report is
+                // what this test waits for, not any particular delay.
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while stuck_reports().is_empty() && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            });
+            blocker.await.unwrap();
+            timer.await.unwrap();
+        })
+    });
     drop(runtime);
 
     let reports = stuck_reports();

@@ -172,7 +172,18 @@ fn is_test_attr(attr: &Attribute) -> bool {
             && last.is_some_and(|last| last == "test"))
 }
 
-/// Rewrites `input` into a synchronous function that blocks on its body.
+/// Rewrites `input` into a synchronous function that runs its body on a new runtime.
+///
+/// The entry point and tests run the body on worker 0 as a pinned task
+/// (`Runtime::block_on_pinned`), created there from a closure that captures
+/// nothing, so the body may hold `!Send` values and spawn pinned tasks. Only
+/// the output crosses back to the calling thread, so a return type other than
+/// `()` is turned into an exit code there (`Termination::report`, which prints
+/// an error as `fn main` would) and the function returns that `ExitCode`.
+///
+/// Any other function under `#[runtime::main]` takes arguments, which need
+/// not be `Send`: it blocks on its body on the calling thread
+/// (`Runtime::block_on`).
 ///
 /// `callable` is false when the function was reported as taking arguments or
 /// being generic. It is then kept out of the entry point's and the test
@@ -196,24 +207,51 @@ fn expand_fn(kind: Kind, input: EntryFn, config: &Config, callable: bool) -> Tok
     brace.surround(&mut block, |tokens| body.to_tokens(tokens));
     let workers = config.workers.map(|workers| quote!(.workers(#workers)));
     // Rustc reports a body whose output is not `R` as a type mismatch on the
-    // function's tail expression, `runtime.block_on(body)`. Giving that
-    // expression the span of the body's last statement makes the error point
-    // there, in the user's code, with rustc's usual hints (as tokio-macros
-    // does). Only the tail gets that span, so that lints such as
-    // `clippy::expect_used` see the rest as macro-generated.
+    // expression that yields it. Giving that expression the span of the
+    // body's last statement makes the error point there, in the user's code,
+    // with rustc's usual hints (as tokio-macros does). Only that expression
+    // gets that span, so that lints such as `clippy::expect_used` see the
+    // rest as macro-generated.
     let (start, end) = last_statement_span(&body, brace.span.close());
-    let runtime = quote_spanned!(start=> runtime);
-    let block_on = quote_spanned!(end=> #runtime.block_on(body));
+    let entry = callable && (kind == Kind::Test || sig.ident == "main");
+    let run = if entry {
+        let (output, report) = match &sig.output {
+            syn::ReturnType::Type(_, ty) if !is_unit(ty) => {
+                let ty = ty.clone();
+                sig.output = syn::parse_quote!(-> ::std::process::ExitCode);
+                (
+                    quote!(#ty),
+                    quote!(::std::process::Termination::report(output)),
+                )
+            }
+            _ => (quote!(()), quote!(output)),
+        };
+        let body = quote_spanned!(start=> body);
+        let awaited = quote_spanned!(end=> #body.await);
+        quote! {
+            runtime.block_on_pinned(move || async move {
+                let body = async move #block;
+                let output: #output = #awaited;
+                #report
+            })
+        }
+    } else {
+        let runtime = quote_spanned!(start=> runtime);
+        let block_on = quote_spanned!(end=> #runtime.block_on(body));
+        quote! {
+            let body = async move #block;
+            #block_on
+        }
+    };
     let function = quote! {
         #(#attrs)*
         #vis #sig {
             #(#inner_attrs)*
-            let body = async move #block;
             let runtime = ::runtime::Builder::new()
                 #workers
                 .build()
                 .expect("failed to build the runtime");
-            #block_on
+            #run
         }
     };
     match (kind, callable) {
@@ -223,6 +261,11 @@ fn expand_fn(kind: Kind, input: EntryFn, config: &Config, callable: bool) -> Tok
         (Kind::Test, true) => quote!(#[::core::prelude::v1::test] #function),
         (Kind::Test, false) => function,
     }
+}
+
+/// Whether `ty` is `()`.
+fn is_unit(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Tuple(tuple) if tuple.elems.is_empty())
 }
 
 /// The spans of the first and last tokens of the body's last statement, or
@@ -253,18 +296,27 @@ mod tests {
     }
 
     #[test]
-    fn main_blocks_on_its_body() {
+    fn main_runs_its_body_on_worker_0() {
         let expanded = expand_to_string(
             Kind::Main,
             quote!(workers = 2),
             quote!(
-                pub async fn main() -> u8 {
-                    7
+                pub async fn main() -> Result<(), String> {
+                    Ok(())
                 }
             ),
         );
-        assert!(expanded.starts_with("pub fn main () -> u8 {"), "{expanded}");
-        assert!(expanded.contains("async move { 7 }"), "{expanded}");
+        assert!(
+            expanded.starts_with("pub fn main () -> :: std :: process :: ExitCode {"),
+            "{expanded}"
+        );
+        assert!(expanded.contains("block_on_pinned"), "{expanded}");
+        assert!(expanded.contains("async move { Ok (()) }"), "{expanded}");
+        assert!(
+            expanded.contains("let output : Result < () , String >"),
+            "{expanded}"
+        );
+        assert!(expanded.contains("Termination :: report"), "{expanded}");
         assert!(expanded.contains(". workers (2usize)"), "{expanded}");
         assert!(!expanded.contains("compile_error"), "{expanded}");
     }
@@ -284,6 +336,8 @@ mod tests {
             expanded.starts_with("# [:: core :: prelude :: v1 :: test] # [ignore] fn t () {"),
             "{expanded}"
         );
+        assert!(expanded.contains("let output : () ="), "{expanded}");
+        assert!(!expanded.contains("Termination"), "{expanded}");
         assert!(!expanded.contains("# [test]"), "{expanded}");
         assert!(expanded.contains("compile_error"), "{expanded}");
     }
@@ -319,6 +373,7 @@ mod tests {
             expanded.starts_with("fn run < T > (n : T) -> T {"),
             "{expanded}"
         );
+        assert!(expanded.contains("runtime . block_on (body)"), "{expanded}");
         assert!(!expanded.contains("compile_error"), "{expanded}");
     }
 }

@@ -1,7 +1,8 @@
 //! The `#[runtime::main]` and `#[runtime::test]` attributes.
 //!
 //! Both attributes turn an `async fn` into a plain `fn` that builds a
-//! `runtime::Runtime` and blocks on the function's body. They are meant to be
+//! `runtime::Runtime` and runs the function's body on its worker 0 while the
+//! calling thread waits. They are meant to be
 //! used through their re-exports, `runtime::main` and `runtime::test`; the
 //! expansions only refer to items under `::runtime`, so the `runtime` crate
 //! must be a dependency of the crate that uses them.
@@ -19,9 +20,16 @@ use proc_macro::TokenStream;
 /// Marks the `async fn` that is the program's entry point.
 ///
 /// The function is rewritten into a synchronous `fn` with the same name,
-/// attributes, visibility and return type, which builds a runtime and runs the
-/// original body to completion on it with `Runtime::block_on`. `return`
+/// attributes and visibility, which builds a runtime and runs the original
+/// body to completion on it with `Runtime::block_on_pinned`: on worker 0, as a
+/// task pinned there, while the calling thread waits. The body may hold `Rc`
+/// and other `!Send` values and call `runtime::spawn_local`. `return`
 /// statements and `?` in the body keep working.
+///
+/// Only the output crosses back to the calling thread, so a return type other
+/// than `()` is reported on worker 0 as `fn main` reports it
+/// (`std::process::Termination`: an `Err` is printed to stderr and the exit
+/// code is 1), and the rewritten `fn` returns that `std::process::ExitCode`.
 ///
 /// ```
 /// #[runtime::main]
@@ -48,19 +56,24 @@ use proc_macro::TokenStream;
 /// # Expansion
 ///
 /// ```text
-/// fn main() -> R {
-///     let body = async move { /* the original body */ };
+/// fn main() -> ::std::process::ExitCode {  // `fn main()` if it returned `()`
 ///     let runtime = ::runtime::Builder::new()
 ///         .workers(4) // only with `workers = 4`
 ///         .build()
 ///         .expect("failed to build the runtime");
-///     runtime.block_on(body)
+///     runtime.block_on_pinned(move || async move {
+///         let body = async move { /* the original body */ };
+///         let output: R = body.await;
+///         ::std::process::Termination::report(output) // `output` for `()`
+///     })
 /// }
 /// ```
 ///
 /// The attribute can be put on an `async fn` with another name too, which then
-/// blocks on its body each time it is called; such a function may take
-/// arguments and be generic. The `main` function itself may not.
+/// runs its body each time it is called, on the calling thread with
+/// `Runtime::block_on` (its arguments need not be `Send`); such a function may
+/// take arguments and be generic and keeps its return type. The `main`
+/// function itself may not take arguments.
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::expand(entry::Kind::Main, args.into(), item.into()).into()
@@ -69,9 +82,10 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Marks an `async fn` as a test that runs on its own runtime.
 ///
 /// The function becomes a `#[test]` function that builds a fresh runtime and
-/// blocks on the original body, so it takes the same return types as any test
-/// (`()` or a `Result`), and `#[should_panic]` or `#[ignore]` can be added as
-/// usual. Do not add `#[test]` itself: this attribute adds it.
+/// runs the original body on its worker 0, as `#[runtime::main]` does, so it
+/// takes the same return types as any test (`()` or a `Result`, reported as
+/// the test harness reports it), and `#[should_panic]` or `#[ignore]` can be
+/// added as usual. Do not add `#[test]` itself: this attribute adds it.
 ///
 /// ```
 /// #[runtime::test]
@@ -100,7 +114,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// ```text
 /// #[::core::prelude::v1::test]
-/// fn echoes() -> std::io::Result<()> {
+/// fn echoes() -> ::std::process::ExitCode {
 ///     // the same body as `#[runtime::main]` generates
 /// }
 /// ```

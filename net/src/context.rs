@@ -21,8 +21,13 @@ thread_local! {
 /// assert!(net::Reactor::current().ptr_eq(&reactor));
 /// # std::io::Result::Ok(())
 /// ```
+///
+/// During the thread's exit, once its thread-locals are being destroyed, it does nothing.
 pub fn enter(reactor: &Reactor) -> EnterGuard {
-    let previous = CURRENT.with(|c| c.replace(Some(reactor.clone())));
+    let previous = CURRENT
+        .try_with(|c| c.replace(Some(reactor.clone())))
+        .ok()
+        .flatten();
     EnterGuard { previous }
 }
 
@@ -35,7 +40,7 @@ pub struct EnterGuard {
 impl Drop for EnterGuard {
     fn drop(&mut self) {
         let previous = self.previous.take();
-        CURRENT.with(|c| *c.borrow_mut() = previous);
+        let _ = CURRENT.try_with(|c| *c.borrow_mut() = previous);
     }
 }
 

@@ -1,10 +1,5 @@
-//! Pinning worker threads to cores.
-//!
-//! Workers the runtime spawns are pinned for good. Worker 0 runs on the thread that calls
-//! `block_on`, a thread the runtime does not own, so its pinning lasts only as long as the call:
-//! the thread's previous CPU mask is saved and put back.
-
-use std::mem::MaybeUninit;
+//! Pinning worker threads to cores: worker `i` takes the `i`-th core this process may run on,
+//! for good.
 
 /// The cores this process may run on, in the order workers take them.
 pub(crate) fn cores() -> Vec<core_affinity::CoreId> {
@@ -34,36 +29,5 @@ pub(crate) fn check_enough(workers: usize, cores: &[core_affinity::CoreId]) {
             "more workers than cores to pin them to; workers {}.. run unpinned",
             cores.len()
         );
-    }
-}
-
-/// The current thread's CPU mask, put back when dropped.
-pub(crate) struct Restore {
-    mask: libc::cpu_set_t,
-}
-
-impl Restore {
-    /// Saves the current thread's CPU mask; `None` if it cannot be read.
-    pub(crate) fn save() -> Option<Restore> {
-        let mut mask = MaybeUninit::<libc::cpu_set_t>::zeroed();
-        // SAFETY: `mask` points to a writable, zeroed `cpu_set_t` of the size passed; pid 0 is
-        // the calling thread.
-        let rc = unsafe {
-            libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), mask.as_mut_ptr())
-        };
-        // SAFETY: an all-zero `cpu_set_t` is a valid (empty) set, and the call succeeded or
-        // left it so.
-        let mask = unsafe { mask.assume_init() };
-        (rc == 0).then_some(Restore { mask })
-    }
-}
-
-impl Drop for Restore {
-    fn drop(&mut self) {
-        // SAFETY: `self.mask` is a valid `cpu_set_t` read by `sched_getaffinity` for this
-        // thread; pid 0 is the calling thread. A failure leaves the thread pinned, no worse.
-        unsafe {
-            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &self.mask);
-        }
     }
 }

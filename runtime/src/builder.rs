@@ -14,6 +14,9 @@ pub const PIN_ENV: &str = "RUNTIME_PIN";
 /// The environment variable that turns stealing off (`0` or `off`) when the code does not
 /// choose; for measuring what stealing buys a given program.
 pub const STEALING_ENV: &str = "RUNTIME_STEALING";
+/// The environment variable that turns stand-ins for stuck loops off (`0` or `off`) when the
+/// code does not choose; see [`Builder::stand_in`].
+pub const STAND_IN_ENV: &str = "RUNTIME_STAND_IN";
 
 /// Builds a [`Runtime`] with custom settings.
 ///
@@ -36,6 +39,7 @@ pub struct Builder {
     thread_name: String,
     pin: Option<bool>,
     stealing: Option<bool>,
+    stand_in: Option<bool>,
     max_blocking_threads: usize,
     blocking_keep_alive: Duration,
     raise_fd_limit: bool,
@@ -50,14 +54,16 @@ impl Default for Builder {
 impl Builder {
     /// Default settings: one worker per CPU this process may run on (or `RUNTIME_WORKERS` of
     /// them), threads named `runtime-N`, workers not pinned (unless `RUNTIME_PIN=1`), stealing
-    /// on (unless `RUNTIME_STEALING=0`), up to 512 blocking threads kept 10 s when idle, and
-    /// the process's limit on open files raised to its hard limit.
+    /// and stand-ins on (unless `RUNTIME_STEALING=0`, `RUNTIME_STAND_IN=0`), up to 512
+    /// blocking threads kept 10 s when idle, and the process's limit on open files raised to
+    /// its hard limit.
     pub fn new() -> Builder {
         Builder {
             workers: None,
             thread_name: "runtime".to_owned(),
             pin: None,
             stealing: None,
+            stand_in: None,
             // As tokio's: blocking threads mostly wait on the OS, so many can run at once.
             max_blocking_threads: 512,
             blocking_keep_alive: Duration::from_secs(10),
@@ -65,9 +71,8 @@ impl Builder {
         }
     }
 
-    /// The number of workers, each an event loop with its own reactor and timers. Overrides
-    /// `RUNTIME_WORKERS`. Worker 0 runs on the thread that calls
-    /// [`block_on`](Runtime::block_on); the others get threads of their own.
+    /// The number of workers, each an event loop with its own reactor and timers on a thread
+    /// of its own. Overrides `RUNTIME_WORKERS`.
     ///
     /// # Panics
     ///
@@ -100,6 +105,24 @@ impl Builder {
     /// on: the pure thread-per-core model.
     pub fn stealing(mut self, stealing: bool) -> Builder {
         self.stealing = Some(stealing);
+        self
+    }
+
+    /// Whether an idle worker stands in for a peer stuck in a task (on by default, or as
+    /// `RUNTIME_STAND_IN` says): a worker that has not turned its reactor for 10 ms while
+    /// running has its reactor turned and its timers fired by an idle peer, so its sockets
+    /// are still served, and one stuck for 100 ms is reported as a `tracing` warning. The
+    /// watch costs each idle worker a wake-up every 10 ms while a peer runs and every 100 ms
+    /// while all sleep. With stealing and stand-ins both off, each loop is a thread-per-core
+    /// server of its own that no other thread touches.
+    ///
+    /// ```
+    /// let runtime = runtime::Builder::new().workers(2).stealing(false).stand_in(false).build()?;
+    /// # drop(runtime);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn stand_in(mut self, stand_in: bool) -> Builder {
+        self.stand_in = Some(stand_in);
         self
     }
 
@@ -159,13 +182,8 @@ impl Builder {
                 // process uses). On a machine the server has to itself, pinning is the better bet.
                 _ => false,
             });
-        let stealing = match self.stealing {
-            Some(stealing) => stealing,
-            None => !matches!(
-                std::env::var(STEALING_ENV).as_deref(),
-                Ok("0" | "off" | "false")
-            ),
-        };
+        let stealing = self.stealing.unwrap_or_else(|| !off_in_env(STEALING_ENV));
+        let stand_in = self.stand_in.unwrap_or_else(|| !off_in_env(STAND_IN_ENV));
         if self.raise_fd_limit {
             // Best effort: a server that cannot raise it still runs, with fewer connections.
             let _ = fd_limit::raise();
@@ -175,8 +193,20 @@ impl Builder {
             keep_alive: self.blocking_keep_alive,
             thread_name: self.thread_name.clone(),
         };
-        Runtime::start(workers, &self.thread_name, pin, stealing, blocking)
+        Runtime::start(
+            workers,
+            &self.thread_name,
+            pin,
+            stealing,
+            stand_in,
+            blocking,
+        )
     }
+}
+
+/// Whether environment variable `name` turns its feature off.
+fn off_in_env(name: &str) -> bool {
+    matches!(std::env::var(name).as_deref(), Ok("0" | "off" | "false"))
 }
 
 fn workers_from_env() -> io::Result<Option<usize>> {

@@ -112,7 +112,7 @@ pub mod time;
 
 use std::future::Future;
 
-pub use builder::{Builder, PIN_ENV, STEALING_ENV, WORKERS_ENV};
+pub use builder::{Builder, PIN_ENV, STAND_IN_ENV, STEALING_ENV, WORKERS_ENV};
 pub use macros::{main, test};
 pub use runtime::Runtime;
 pub use scheduler::metrics::{RuntimeMetrics, WorkerMetrics};
@@ -157,7 +157,9 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    scheduler::context::with_current("`runtime::spawn`", |shared| task::spawn(shared, future))
+    scheduler::context::with_current("`runtime::spawn`", |shared| {
+        shared.spawn(scheduler::Placement::Stealable, future)
+    })
 }
 
 /// Spawns a task pinned to the current worker: it never moves to another thread, so it may
@@ -167,7 +169,7 @@ where
 /// use std::cell::RefCell;
 /// use std::rc::Rc;
 ///
-/// # runtime::Runtime::new()?.block_on(async {
+/// # runtime::Runtime::new()?.block_on_pinned(|| async {
 /// let log = Rc::new(RefCell::new(Vec::new()));
 /// let task = runtime::spawn_local({
 ///     let log = log.clone();
@@ -189,10 +191,12 @@ where
 {
     let (shared, worker) = scheduler::context::current("`runtime::spawn_local`");
     let worker = worker.expect(
-        "`runtime::spawn_local` must be called on one of the runtime's workers (inside a task or \
-         the `block_on` that owns worker 0), since the task is pinned to that worker's thread",
+        "`runtime::spawn_local` must be called on one of the runtime's workers (inside a task, \
+         or a future run by `Runtime::block_on_pinned` or `#[runtime::main]`), since the task is \
+         pinned to that worker's thread; `Runtime::block_on` runs its future on the calling \
+         thread, which is no worker",
     );
-    task::spawn_local(&shared, worker, future)
+    shared.spawn_here(worker, future)
 }
 
 /// Runs a closure that blocks (file I/O, a blocking library, a long computation) on the
@@ -233,15 +237,15 @@ where
     T: Send + 'static,
 {
     let (shared, _) = scheduler::context::current("`runtime::spawn_blocking`");
-    task::spawn_blocking(&shared, f)
+    shared.spawn_blocking(f)
 }
 
-/// Runs the future `make` returns on every worker of the current runtime, pinned there; see
-/// [`Runtime::on_each_worker`].
+/// Runs the future `make(worker)` returns on every worker of the current runtime, pinned
+/// there; see [`Runtime::on_each_worker`].
 ///
 /// ```
 /// # runtime::Builder::new().workers(2).build()?.block_on(async {
-/// let handles = runtime::on_each_worker(|| async { runtime::worker_index().unwrap() });
+/// let handles = runtime::on_each_worker(|worker| async move { worker });
 /// let mut workers = Vec::new();
 /// for handle in handles {
 ///     workers.push(handle.await.unwrap());
@@ -257,22 +261,21 @@ where
 /// Outside the runtime.
 pub fn on_each_worker<F, Fut>(make: F) -> Vec<JoinHandle<Fut::Output>>
 where
-    F: Fn() -> Fut + Send + Sync + 'static,
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: Future + 'static,
     Fut::Output: Send + 'static,
 {
     let (shared, _) = scheduler::context::current("`runtime::on_each_worker`");
-    task::on_each_worker(&shared, make)
+    scheduler::on_each_worker(&shared, make)
 }
 
-/// The index of the worker running the current task (0 for the thread inside
-/// [`Runtime::block_on`]), or `None` on a thread that is no worker.
+/// The index of the worker running the current task, or `None` on a thread that is no worker
+/// (such as one inside [`Runtime::block_on`]).
 ///
 /// ```
-/// # runtime::Runtime::new()?.block_on(async {
-/// assert_eq!(runtime::worker_index(), Some(0));
-/// # });
-/// assert_eq!(runtime::worker_index(), None);
+/// let runtime = runtime::Runtime::new()?;
+/// assert_eq!(runtime.block_on_pinned(|| async { runtime::worker_index() }), Some(0));
+/// assert_eq!(runtime.block_on(async { runtime::worker_index() }), None);
 /// # std::io::Result::Ok(())
 /// ```
 pub fn worker_index() -> Option<usize> {

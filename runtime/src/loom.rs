@@ -7,6 +7,14 @@ pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicU8, Atom
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize};
 
+/// Parking and unparking threads (`block_on`'s waiter).
+pub(crate) mod thread {
+    #[cfg(loom)]
+    pub(crate) use loom::thread::{current, park, Thread};
+    #[cfg(not(loom))]
+    pub(crate) use std::thread::{current, park, Thread};
+}
+
 #[cfg(not(loom))]
 pub(crate) use parking_lot::Mutex;
 

@@ -1,19 +1,18 @@
 //! The runtime: its workers, `block_on`, and shutdown.
 //!
-//! Worker 0 has no thread of its own: the thread that calls [`Runtime::block_on`] becomes it for
-//! the duration of the call (its first caller is its home thread for good, because tasks pinned
-//! to worker 0 may only run there). Workers 1..N run on threads the runtime spawns. With one
-//! worker, the whole runtime is the caller's thread: nothing runs between `block_on` calls.
+//! Every worker runs on a thread of its own, from `Runtime::start` until the runtime is
+//! dropped. No thread is lent to the runtime: [`Runtime::block_on`] polls its future on the
+//! calling thread and sleeps between wakes, and [`Runtime::block_on_pinned`] (what
+//! `#[runtime::main]` uses) runs its future on worker 0 while the caller waits.
 //!
 //! # Shutdown
 //!
 //! Dropping the runtime closes it (new spawns are cancelled at once, queued tasks are dropped
 //! instead of polled), wakes and joins every worker thread (each drops the tasks pinned to it
-//! on its own thread before it exits), then drops worker 0's pinned tasks and every `Send`
-//! task left, and finally fails the sockets and timers that outlive it. Worker 0's pinned
-//! tasks can only be dropped on its home thread: a runtime dropped elsewhere leaks them.
-//! Dropped inside one of its own tasks, the runtime finishes shutting down on a thread of its
-//! own once that task returns to its loop.
+//! on its own thread before it exits, and the last drops every stealable task left), and
+//! finally fails the sockets and timers that outlive it. The thread that drops it only waits: it may be any
+//! thread, in a thread-local destructor too. Dropped inside one of its own tasks, the runtime
+//! finishes shutting down on a thread of its own once that task returns to its loop.
 //!
 //! Blocking closures not started yet are dropped first; those running are detached (see
 //! `blocking`).
@@ -21,15 +20,13 @@
 use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::thread::{self, ThreadId};
-
-use parking_lot::Mutex;
+use std::thread;
 
 use crate::affinity;
 use crate::blocking;
 use crate::scheduler::metrics::RuntimeMetrics;
-use crate::scheduler::{self, context, Local, Shared, Worker};
-use crate::task::{self, JoinHandle};
+use crate::scheduler::{self, context, Local, Placement, Shared};
+use crate::task::JoinHandle;
 
 /// A multi-reactor runtime: one event loop per worker.
 ///
@@ -42,17 +39,8 @@ use crate::task::{self, JoinHandle};
 /// # std::io::Result::Ok(())
 /// ```
 pub struct Runtime {
-    shared: Arc<Shared>,
-    home: Mutex<Home>,
+    pub(crate) shared: Arc<Shared>,
     threads: Vec<thread::JoinHandle<()>>,
-    /// Worker 0's core, if it is pinned while it runs.
-    core: Option<core_affinity::CoreId>,
-}
-
-/// Worker 0's queues, between `block_on` calls, and its home thread.
-struct Home {
-    local: Option<Local>,
-    thread: Option<ThreadId>,
 }
 
 impl Runtime {
@@ -66,29 +54,20 @@ impl Runtime {
         name: &str,
         pin: bool,
         stealing: bool,
+        stand_in: bool,
         blocking: blocking::Config,
     ) -> std::io::Result<Runtime> {
-        let (shared, queues) = Shared::new(workers, stealing, blocking)?;
+        let (shared, queues) = Shared::new(workers, stealing, stand_in, blocking)?;
         let shared = Arc::new(shared);
-        let mut queues = queues.into_iter();
         let cores = if pin { affinity::cores() } else { Vec::new() };
         if pin {
             affinity::check_enough(workers, &cores);
         }
         let mut runtime = Runtime {
-            home: Mutex::new(Home {
-                local: Some(Local::new(
-                    shared.clone(),
-                    0,
-                    queues.next().expect("worker 0"),
-                )),
-                thread: None,
-            }),
             shared: shared.clone(),
-            threads: Vec::with_capacity(workers - 1),
-            core: cores.first().copied(),
+            threads: Vec::with_capacity(workers),
         };
-        for (index, queue) in (1..workers).zip(queues) {
+        for (index, queue) in queues.into_iter().enumerate() {
             let shared = shared.clone();
             // More workers than cores: the extra ones run unpinned, as their metrics show.
             let core = cores.get(index).copied();
@@ -103,9 +82,7 @@ impl Runtime {
                             .pinned
                             .store(pinned, Ordering::Relaxed);
                     }
-                    let mut worker = Worker::enter(Local::new(shared, index, queue));
-                    worker.run();
-                    worker.shutdown();
+                    scheduler::run_worker(Local::new(shared, index, queue));
                     tracing::debug!(worker = index, "worker stopped");
                 });
             match thread {
@@ -128,18 +105,19 @@ impl Runtime {
         self.shared.workers.len()
     }
 
-    /// Runs `future` to completion on the current thread, which acts as worker 0 meanwhile:
-    /// it runs that worker's tasks and turns its reactor while the future waits. The future
-    /// need not be `Send`.
+    /// Runs `future` to completion on the current thread, which sleeps whenever the future
+    /// waits. The future need not be `Send`: it never leaves this thread. Tasks it spawns run
+    /// on the workers, and the sockets and timers it creates belong to a worker, which serves
+    /// them like its own; any number of threads may call it at once.
     ///
-    /// Called from a second thread while another runs worker 0 (or owns tasks pinned to it),
-    /// the future is polled on the calling thread, its sockets on worker 0's loop, and the
-    /// caller lends a hand with tasks spawned from outside.
+    /// `runtime::spawn_local` needs a worker's thread: use
+    /// [`block_on_pinned`](Self::block_on_pinned) for a future that spawns pinned tasks.
     ///
     /// # Panics
     ///
-    /// If called from inside a runtime (a task must `.await` instead of blocking its loop).
-    /// A panic of `future` itself propagates to the caller.
+    /// If called on a worker of any runtime (a task must `.await` instead of blocking its
+    /// loop), or inside another `block_on`. A panic of `future` itself propagates to the
+    /// caller. It may be called on a thread of the blocking pool.
     ///
     /// ```
     /// use std::rc::Rc;
@@ -156,60 +134,55 @@ impl Runtime {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        assert!(
-            !context::is_inside(),
-            "`Runtime::block_on` cannot be called from inside a runtime: it would block the \
-             event loop running it; `.await` the future instead"
-        );
-        match self.take_worker0() {
-            Some(local) => {
-                let _restore = self.core.and_then(|core| {
-                    let restore = affinity::Restore::save();
-                    let pinned = affinity::pin(0, core);
-                    self.shared.workers[0]
-                        .counters
-                        .pinned
-                        .store(pinned, Ordering::Relaxed);
-                    restore
-                });
-                let mut worker = HomeGuard {
-                    worker: Some(Worker::enter(local)),
-                    home: &self.home,
-                };
-                worker.worker.as_mut().expect("set above").block_on(future)
-            }
-            None => scheduler::guest::block_on(&self.shared, future),
-        }
+        scheduler::block_on(&self.shared, future)
     }
 
-    /// Worker 0's queues, if this thread may run worker 0: no other thread runs it now, and
-    /// it has no pinned tasks tied to another thread (a thread with none may take over as its
-    /// home).
-    fn take_worker0(&self) -> Option<Local> {
-        let me = thread::current().id();
-        let mut home = self.home.lock();
-        let pinned_elsewhere = home.thread.is_some_and(|t| t != me)
-            && self
-                .shared
-                .registry
-                .shard_len(self.shared.registry.local_shard(0))
-                > 0;
-        if pinned_elsewhere {
-            return None;
-        }
-        let local = home.local.take()?;
-        home.thread = Some(me);
-        Some(local)
-    }
-
-    /// Spawns a `Send` task from outside the runtime; any worker may run it. See
-    /// [`spawn`](crate::spawn).
+    /// Creates a future with `make` on worker 0 and runs it there as a pinned task, while the
+    /// calling thread waits for its output: what `#[runtime::main]` and `#[runtime::test]` do
+    /// with their body. The future need not be `Send` (only `make` and the output cross
+    /// threads), and may call [`spawn_local`](crate::spawn_local).
     ///
-    /// With one worker, tasks run only while some thread is inside [`block_on`](Self::block_on).
+    /// # Panics
+    ///
+    /// As [`block_on`](Self::block_on); a panic of the future propagates to the caller.
     ///
     /// ```
-    /// let runtime = runtime::Builder::new().workers(2).build()?;
-    /// // Worker 1 starts it at once; worker 0 would wait for a `block_on`.
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    ///
+    /// let runtime = runtime::Runtime::new()?;
+    /// let total = runtime.block_on_pinned(|| async {
+    ///     let total = Rc::new(Cell::new(0));
+    ///     let adder = runtime::spawn_local({
+    ///         let total = total.clone();
+    ///         async move { total.set(total.get() + 2) }
+    ///     });
+    ///     adder.await.unwrap();
+    ///     assert_eq!(runtime::worker_index(), Some(0));
+    ///     total.get()
+    /// });
+    /// assert_eq!(total, 2);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn block_on_pinned<F, Fut>(&self, make: F) -> Fut::Output
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future + 'static,
+        Fut::Output: Send + 'static,
+    {
+        let task = self.shared.spawn_pinned(0, make);
+        match self.block_on(task) {
+            Ok(output) => output,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => panic!("the runtime's main task ended without an output: {e}"),
+        }
+    }
+
+    /// Spawns a `Send` task from outside the runtime; any worker may run it, at once. See
+    /// [`spawn`](crate::spawn).
+    ///
+    /// ```
+    /// let runtime = runtime::Runtime::new()?;
     /// let handle = runtime.spawn(async { runtime::worker_index().is_some() });
     /// assert!(runtime.block_on(handle).unwrap());
     /// # std::io::Result::Ok(())
@@ -219,7 +192,7 @@ impl Runtime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        task::spawn(&self.shared, future)
+        self.shared.spawn(Placement::Stealable, future)
     }
 
     /// Runs a blocking closure on the blocking pool, from outside the runtime; see
@@ -236,16 +209,19 @@ impl Runtime {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        task::spawn_blocking(&self.shared, f)
+        self.shared.spawn_blocking(f)
     }
 
-    /// Runs the future `make` returns on every worker, each pinned to its worker (so it may
-    /// hold `!Send` values): the thread-per-core style, one task per loop. `make` is called on
-    /// each worker's own thread.
+    /// Runs the future `make(worker)` returns on every worker, each pinned to its worker (so it
+    /// may hold `!Send` values): the thread-per-core style, one task per loop. `make` is called
+    /// on each worker's own thread, with that worker's index.
     ///
     /// ```
     /// let runtime = runtime::Builder::new().workers(2).build()?;
-    /// let handles = runtime.on_each_worker(|| async { runtime::worker_index() });
+    /// let handles = runtime.on_each_worker(|worker| async move {
+    ///     assert_eq!(runtime::worker_index(), Some(worker));
+    ///     runtime::worker_index()
+    /// });
     /// let mut workers: Vec<_> = runtime.block_on(async {
     ///     let mut seen = Vec::new();
     ///     for h in handles {
@@ -259,11 +235,11 @@ impl Runtime {
     /// ```
     pub fn on_each_worker<F, Fut>(&self, make: F) -> Vec<JoinHandle<Fut::Output>>
     where
-        F: Fn() -> Fut + Send + Sync + 'static,
+        F: Fn(usize) -> Fut + Send + Sync + 'static,
         Fut: Future + 'static,
         Fut::Output: Send + 'static,
     {
-        task::on_each_worker(&self.shared, make)
+        scheduler::on_each_worker(&self.shared, make)
     }
 
     /// What each worker has done so far: tasks polled and stolen, parks, reactor turns and
@@ -315,13 +291,6 @@ impl Drop for Runtime {
     fn drop(&mut self) {
         let stopping = Stopping {
             shared: self.shared.clone(),
-            home: std::mem::replace(
-                &mut *self.home.lock(),
-                Home {
-                    local: None,
-                    thread: None,
-                },
-            ),
             threads: std::mem::take(&mut self.threads),
         };
         stopping.shared.close();
@@ -340,19 +309,14 @@ impl Drop for Runtime {
 /// What a shutdown needs once the `Runtime` handle is gone.
 struct Stopping {
     shared: Arc<Shared>,
-    home: Home,
     threads: Vec<thread::JoinHandle<()>>,
 }
 
 impl Stopping {
     fn finish(self) {
-        let Stopping {
-            shared,
-            home,
-            threads,
-        } = self;
+        let Stopping { shared, threads } = self;
         shared.blocking.shutdown();
-        for remote in &shared.workers[1..] {
+        for remote in shared.workers.iter() {
             remote.wake_reactor();
         }
         for thread in threads {
@@ -360,19 +324,9 @@ impl Stopping {
             // reported, and the rest of the shutdown still has to run.
             let _ = thread.join();
         }
-        if let Some(local) = home.local {
-            if home.thread.is_none_or(|t| t == thread::current().id()) {
-                let mut worker = Worker::enter(local);
-                worker.shutdown();
-                worker.drop_send_tasks();
-            } else {
-                // Worker 0's pinned tasks may only be dropped on its home thread; from here
-                // they can only be leaked.
-                local.leak_pinned();
-                let _enter = context::enter_handle(shared.clone());
-                scheduler::drop_send_tasks(&shared, || local.pop());
-            }
-        }
+        // The last worker dropped every stealable task; any left are those of a worker thread
+        // that never started.
+        scheduler::drop_stealable(&shared, || None);
         for remote in shared.workers.iter() {
             remote.reactor.shutdown();
             remote.timers.shutdown();
@@ -385,19 +339,5 @@ impl std::fmt::Debug for Runtime {
         f.debug_struct("Runtime")
             .field("workers", &self.workers())
             .finish_non_exhaustive()
-    }
-}
-
-/// Puts worker 0's queues back when `block_on` returns or unwinds.
-struct HomeGuard<'a> {
-    worker: Option<Worker>,
-    home: &'a Mutex<Home>,
-}
-
-impl Drop for HomeGuard<'_> {
-    fn drop(&mut self) {
-        if let Some(worker) = self.worker.take() {
-            self.home.lock().local = Some(worker.into_local());
-        }
     }
 }

@@ -16,7 +16,8 @@ pub fn rt(workers: usize) -> runtime::Runtime {
         .expect("runtime builds")
 }
 
-/// Runs the same test body on a 1-worker and a 2-worker runtime.
+/// Runs the same test body on a 1-worker and a 2-worker runtime, on worker 0 as
+/// `#[runtime::test]` does.
 #[macro_export]
 macro_rules! rt_test {
     ($(#[$attr:meta])* async fn $name:ident() $body:block) => {
@@ -27,13 +28,13 @@ macro_rules! rt_test {
             $(#[$attr])*
             #[test]
             fn one_worker() {
-                $crate::support::rt(1).block_on(async $body)
+                $crate::support::rt(1).block_on_pinned(|| async $body)
             }
 
             $(#[$attr])*
             #[test]
             fn two_workers() {
-                $crate::support::rt(2).block_on(async $body)
+                $crate::support::rt(2).block_on_pinned(|| async $body)
             }
         }
     };
@@ -147,30 +148,16 @@ impl Drop for NotifyOnDrop {
     }
 }
 
-/// Runs `rt.block_on(make())` on a second thread, which is no worker, and returns its output
-/// (or resumes its panic). The calling thread starts it from inside its own `block_on`, and
-/// drives worker 0 there until the second thread is done: worker 0 is busy, so the second
-/// thread cannot make itself worker 0's home.
+/// Runs `rt.block_on(make())` on a second thread, which is no worker, bounded to a minute,
+/// and returns its output (or resumes its panic).
 pub fn block_on_second_thread<F, Fut>(rt: &runtime::Runtime, make: F) -> Fut::Output
 where
     F: FnOnce() -> Fut + Send,
     Fut: std::future::Future,
     Fut::Output: Send,
 {
-    let done = Arc::new(Notify::default());
     std::thread::scope(|s| {
-        let second = rt.block_on(async {
-            let second = s.spawn({
-                let done = NotifyOnDrop(done.clone());
-                move || {
-                    let _done = done;
-                    rt.block_on(make())
-                }
-            });
-            bounded(Duration::from_secs(60), done.wait()).await;
-            second
-        });
-        second
+        s.spawn(|| rt.block_on(bounded(Duration::from_secs(60), make())))
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })

@@ -82,8 +82,9 @@ struct Registrations {
 struct Driver {
     poll: mio::Poll,
     events: mio::Events,
-    /// Stamped on the readiness each turn sets; starts at 1 because 0 marks the initial guess.
-    tick: u64,
+    /// The number of this turn, stamped on the readiness it sets; starts at 1 because 0 marks
+    /// the initial guess.
+    turn: u64,
     /// Reused between turns so waking allocates nothing.
     wakers: Vec<Waker>,
 }
@@ -111,7 +112,7 @@ impl Reactor {
                 driver: Mutex::new(Driver {
                     poll,
                     events: mio::Events::with_capacity(EVENTS_CAPACITY),
-                    tick: 1,
+                    turn: 1,
                     wakers: Vec::new(),
                 }),
                 is_shutdown: AtomicBool::new(false),
@@ -130,31 +131,61 @@ impl Reactor {
 
     /// Waits for I/O events for at most `timeout` (`None`: until an event or a [`wake`]), then
     /// wakes the tasks whose sources became ready. An interrupted wait (`EINTR`) counts as an
-    /// empty turn rather than an error.
+    /// empty turn rather than an error. Waits for a [`try_turn_now`] under way to end first.
     ///
     /// [`wake`]: Reactor::wake
+    /// [`try_turn_now`]: Reactor::try_turn_now
     pub fn turn(&self, timeout: Option<Duration>) -> io::Result<TurnStats> {
-        self.turn_locked(&mut self.inner.driver.lock(), timeout)
+        let mut driver = self.inner.driver.lock();
+        let Driver {
+            poll,
+            events,
+            turn,
+            wakers,
+        } = &mut *driver;
+        let stats = self.fetch(poll, events, turn, timeout, wakers)?;
+        crate::wake_all(wakers.drain(..));
+        Ok(stats)
     }
 
-    /// Turns the reactor unless another thread is turning it: how a peer delivers the events
-    /// of a loop stuck in a long task. `None` if the reactor was busy.
-    pub fn try_turn(&self, timeout: Option<Duration>) -> Option<io::Result<TurnStats>> {
-        let mut driver = self.inner.driver.try_lock()?;
-        Some(self.turn_locked(&mut driver, timeout))
+    /// Takes the events ready now, without waiting, unless another thread is turning the
+    /// reactor (`None`): how a peer delivers the events of a loop stuck in a long task, and
+    /// how a loop looks at its sockets between tasks. The reactor is released before any
+    /// task is woken, so whoever turns it next waits for one `epoll_wait` that returns at
+    /// once, never for the wakers.
+    pub fn try_turn_now(&self) -> Option<io::Result<TurnStats>> {
+        let mut wakers = Vec::new();
+        let stats = {
+            let mut driver = self.inner.driver.try_lock()?;
+            let Driver {
+                poll, events, turn, ..
+            } = &mut *driver;
+            self.fetch(poll, events, turn, Some(Duration::ZERO), &mut wakers)
+        };
+        crate::wake_all(wakers);
+        Some(stats)
     }
 
-    fn turn_locked(&self, driver: &mut Driver, timeout: Option<Duration>) -> io::Result<TurnStats> {
-        match driver.poll.poll(&mut driver.events, timeout) {
+    /// Polls once (the driver's `poll`, `events` and `turn`) and records the readiness of each
+    /// event, collecting the wakers to wake in `wakers`.
+    fn fetch(
+        &self,
+        poll: &mut mio::Poll,
+        events: &mut mio::Events,
+        turn: &mut u64,
+        timeout: Option<Duration>,
+        wakers: &mut Vec<Waker>,
+    ) -> io::Result<TurnStats> {
+        match poll.poll(events, timeout) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(TurnStats::default()),
             Err(e) => return Err(e),
         }
-        driver.tick = driver.tick.wrapping_add(1).max(1);
+        *turn = turn.wrapping_add(1).max(1);
         let mut stats = TurnStats::default();
         {
             let ios = self.inner.ios.lock();
-            for event in driver.events.iter() {
+            for event in events.iter() {
                 if event.token() == WAKE_TOKEN {
                     stats.woken_up = true;
                     continue;
@@ -164,14 +195,13 @@ impl Reactor {
                 let token = event.token().0;
                 match ios.slots.get(token & KEY_MASK) {
                     Some((generation, io)) if *generation as usize == token >> KEY_BITS => {
-                        io.set_readiness(driver.tick, Ready::from_event(event), &mut driver.wakers);
+                        io.set_readiness(*turn, Ready::from_event(event), wakers);
                         stats.events += 1;
                     }
                     _ => {}
                 }
             }
         }
-        crate::wake_all(driver.wakers.drain(..));
         Ok(stats)
     }
 
@@ -185,10 +215,15 @@ impl Reactor {
     /// wakes the tasks waiting on them. Called when the event loop owning this reactor stops,
     /// for sockets that outlive it.
     pub fn shutdown(&self) {
-        self.inner.is_shutdown.store(true, Ordering::Release);
         let mut wakers = Vec::new();
-        for (_, (_, io)) in self.inner.ios.lock().slots.iter() {
-            io.shutdown(&mut wakers);
+        {
+            // Under the lock `register` takes: a source registers before, and is failed here,
+            // or after, and is refused.
+            let ios = self.inner.ios.lock();
+            self.inner.is_shutdown.store(true, Ordering::Relaxed);
+            for (_, (_, io)) in ios.slots.iter() {
+                io.shutdown(&mut wakers);
+            }
         }
         crate::wake_all(wakers);
     }
@@ -207,14 +242,14 @@ impl Reactor {
         &self,
         source: &mut impl mio::event::Source,
     ) -> io::Result<(usize, Arc<ScheduledIo>)> {
-        if self.inner.is_shutdown.load(Ordering::Acquire) {
-            return Err(io::Error::other(
-                "cannot register a socket: its event loop has shut down",
-            ));
-        }
         let io = Arc::new(ScheduledIo::new());
         let (key, generation) = {
             let mut ios = self.inner.ios.lock();
+            if self.inner.is_shutdown.load(Ordering::Relaxed) {
+                return Err(io::Error::other(
+                    "cannot register a socket: its event loop has shut down",
+                ));
+            }
             // Generations run up to 2^31 - 1 so that no token equals `WAKE_TOKEN`.
             ios.generation = (ios.generation + 1) & (u32::MAX >> 1);
             let generation = ios.generation;

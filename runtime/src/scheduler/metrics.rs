@@ -21,7 +21,7 @@ impl Counter {
         );
     }
 
-    fn get(&self) -> u64 {
+    pub(crate) fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
 }
@@ -36,7 +36,7 @@ pub(crate) struct Counters {
     pub(crate) io_events: Counter,
     pub(crate) remote_wakes: Counter,
     pub(crate) injector_pulls: Counter,
-    pub(crate) takeovers: Counter,
+    pub(crate) stand_ins: Counter,
     pub(crate) accepted: Counter,
     pub(crate) pinned: AtomicBool,
 }
@@ -54,7 +54,7 @@ impl Counters {
             io_events: self.io_events.get(),
             remote_wakes: self.remote_wakes.get(),
             injector_pulls: self.injector_pulls.get(),
-            takeovers: self.takeovers.get(),
+            stand_ins: self.stand_ins.get(),
             accepted: self.accepted.get(),
             pinned: self.pinned.load(Ordering::Relaxed),
         }
@@ -83,8 +83,9 @@ pub struct WorkerMetrics {
     pub remote_wakes: u64,
     /// Tasks taken from the injector (spawned from outside the runtime).
     pub injector_pulls: u64,
-    /// Turns of a blocked peer's reactor done on the peer's behalf.
-    pub takeovers: u64,
+    /// Turns of a stuck peer's reactor done on the peer's behalf (see
+    /// [`Builder::stand_in`](crate::Builder::stand_in)).
+    pub stand_ins: u64,
     /// Connections accepted on this worker's loop by [`serve`](crate::net::serve).
     pub accepted: u64,
     /// Whether the worker's thread is pinned to a core.

@@ -1,30 +1,53 @@
-//! The scheduler: one event loop per worker, each with its own reactor, timers and queues.
+//! The scheduler: one event loop per worker, each on a thread of its own with its own reactor,
+//! timers and queues.
 //!
-//! - [`shared`]: what the workers share, and the rules for where a woken task goes.
-//! - [`context`]: which worker (if any) the current thread is.
-//! - [`worker`]: the loop itself; [`steal`]: taking work from peers, and turning the reactor
-//!   of a peer stuck in a task; [`stuck`]: telling the user about such a peer.
+//! - [`shared`]: what the workers share, and the rules for where a woken task goes;
+//!   [`spawn`]: the one path by which a task enters, by [`Placement`].
+//! - [`context`]: which worker (if any) the current thread is; [`local`]: a worker's own
+//!   queues.
+//! - [`worker`]: the loop itself; [`steal`]: taking work from peers; [`stand_in`]: turning
+//!   the reactor of a peer stuck in a task, and telling the user about it.
 //! - [`park`], [`inbox`], [`idle`]: the protocols that let a worker sleep in `epoll_wait`
 //!   without missing work, and keep wake-ups of sleeping workers rare.
-//! - [`guest`]: `block_on` on a thread that cannot be a worker.
+//! - [`waiter`]: `block_on` on a thread that is no worker.
+//! - [`shutdown`]: dropping every task left once the runtime closes.
 //! - [`metrics`]: per-worker counters.
 
 pub(crate) mod context;
-pub(crate) mod guest;
+mod hooks;
 mod idle;
 mod inbox;
+mod local;
 pub(crate) mod metrics;
 mod park;
 mod shared;
+mod shutdown;
+mod spawn;
+mod stand_in;
 mod steal;
-mod stuck;
+mod waiter;
 mod worker;
 
 #[cfg(all(test, loom))]
 mod loom_tests;
 #[cfg(all(test, not(loom)))]
 mod queue_props;
+#[cfg(all(test, not(loom)))]
+mod shutdown_tests;
 
-pub(crate) use context::Local;
+pub(crate) use local::Local;
 pub(crate) use shared::{Remote, Shared};
-pub(crate) use worker::{drop_send_tasks, Worker};
+pub(crate) use shutdown::drop_stealable;
+pub(crate) use spawn::{on_each_worker, Placement};
+pub(crate) use waiter::block_on;
+
+/// Runs worker `local` on this thread until the runtime closes, then drops the tasks pinned
+/// to it; the last worker to get there drops the stealable tasks left.
+pub(crate) fn run_worker(local: Local) {
+    let mut worker = worker::Worker::enter(local);
+    worker.run();
+    shutdown::drop_pinned(&mut worker);
+    if worker.shared().worker_stopped() {
+        shutdown::drop_stealable(worker.shared(), || worker.local().pop());
+    }
+}

@@ -1,26 +1,27 @@
 //! What all workers of one runtime share: each worker's remote face (reactor, timers, inbox,
-//! park state, stealer, counters), the injector for tasks from outside, the task registry, who
-//! is searching, the blocking pool, and the closing flag.
+//! park state, stealer, watch, counters), the injector for tasks from outside, the task
+//! registry, who is searching, the blocking pool, and the closing flag.
 //!
 //! Scheduling rules, applied when a task is spawned or woken:
-//! - a `Send` task goes to the run queue of the worker whose thread wakes it, so a task tends
-//!   to run on the loop that owns the socket that woke it; from a thread that is no worker of
-//!   this runtime it goes to the injector, and a sleeping worker is woken to take it;
+//! - a stealable task goes to the run queue of the worker whose thread wakes it, so a task
+//!   tends to run on the loop that owns the socket that woke it; from a thread that is no
+//!   worker of this runtime it goes to the injector, and a sleeping worker is woken to take it;
 //! - a pinned task always goes home: to its worker's local queue when woken there, else to that
-//!   worker's inbox, waking the worker if it sleeps.
+//!   worker's inbox, waking the worker if it sleeps;
+//! - a blocking task goes to the blocking pool.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
-use crossbeam_deque::{Injector, Stealer, Worker};
+use crossbeam_deque::{self as deque, Injector, Stealer};
 
 use super::context;
+use super::hooks::{self, Point};
 use super::idle::Idle;
 use super::inbox::Inbox;
 use super::metrics::{RuntimeMetrics, WorkerCounters};
 use super::park::ParkState;
-use super::stuck::StuckWatch;
+use super::stand_in;
 use crate::blocking;
 use crate::loom::fence;
 use crate::task::{Registry, Runnable};
@@ -34,9 +35,15 @@ pub(crate) struct Shared {
     pub(crate) idle: Idle,
     /// Whether idle workers take tasks from busy ones.
     pub(crate) stealing: bool,
-    /// The clock of `Remote::last_turn` and of every worker's timers.
+    /// Whether idle workers stand in for peers stuck in a task (see `stand_in`).
+    pub(crate) stand_in: bool,
+    /// The clock of the stand-ins' watch and of every worker's timers.
     clock: Clock,
     pub(crate) blocking: blocking::Pool,
+    /// The worker the next thread entering from outside hands its sockets and timers to.
+    next_home: AtomicUsize,
+    /// Workers that have not finished dropping their pinned tasks.
+    running: AtomicUsize,
     closing: AtomicBool,
 }
 
@@ -48,11 +55,8 @@ pub(crate) struct Remote {
     pub(crate) inbox: Inbox<Runnable>,
     pub(crate) park: ParkState,
     pub(crate) stealer: Stealer<Runnable>,
+    pub(crate) watch: stand_in::Watch,
     pub(crate) counters: WorkerCounters,
-    /// When the worker last turned its reactor, in `Shared::now_ms` milliseconds; a
-    /// running worker whose last turn is old is stuck in a task.
-    pub(crate) last_turn: AtomicU64,
-    pub(crate) stuck: StuckWatch,
 }
 
 impl Shared {
@@ -60,13 +64,14 @@ impl Shared {
     pub(crate) fn new(
         workers: usize,
         stealing: bool,
+        stand_in: bool,
         blocking: blocking::Config,
-    ) -> std::io::Result<(Shared, Vec<Worker<Runnable>>)> {
+    ) -> std::io::Result<(Shared, Vec<deque::Worker<Runnable>>)> {
         let mut queues = Vec::with_capacity(workers);
         let clock = Clock::new();
         let remotes = (0..workers)
             .map(|_| {
-                let queue = Worker::new_fifo();
+                let queue = deque::Worker::new_fifo();
                 let reactor = net::Reactor::new()?;
                 let remote = Remote {
                     timers: Arc::new(Timers::new(reactor.clone(), clock)),
@@ -74,9 +79,8 @@ impl Shared {
                     inbox: Inbox::new(),
                     park: ParkState::new(),
                     stealer: queue.stealer(),
+                    watch: stand_in::Watch::default(),
                     counters: WorkerCounters::default(),
-                    last_turn: AtomicU64::new(0),
-                    stuck: StuckWatch::default(),
                 };
                 queues.push(queue);
                 Ok(Arc::new(remote))
@@ -88,14 +92,17 @@ impl Shared {
             registry: Registry::new(workers),
             idle: Idle::new(workers),
             stealing,
+            stand_in,
             clock,
             blocking: blocking::Pool::new(blocking),
+            next_home: AtomicUsize::new(0),
+            running: AtomicUsize::new(workers),
             closing: AtomicBool::new(false),
         };
         Ok((shared, queues))
     }
 
-    /// Schedules a `Send` task.
+    /// Schedules a stealable task.
     pub(crate) fn schedule(self: &Arc<Self>, runnable: Runnable, woke_itself: bool) {
         let rest = context::with_local(|local| match local {
             Some(local) if Arc::ptr_eq(local.shared(), self) => {
@@ -111,7 +118,7 @@ impl Shared {
     }
 
     /// Schedules a task pinned to `worker`.
-    pub(crate) fn schedule_local(self: &Arc<Self>, worker: usize, runnable: Runnable) {
+    pub(crate) fn schedule_pinned(self: &Arc<Self>, worker: usize, runnable: Runnable) {
         let rest = context::with_local(|local| match local {
             Some(local) if Arc::ptr_eq(local.shared(), self) && local.index() == worker => {
                 local.push_pinned(runnable);
@@ -120,6 +127,7 @@ impl Shared {
             _ => Some(runnable),
         });
         if let Some(runnable) = rest {
+            hooks::pause(Point::PinnedHandOff);
             let remote = &self.workers[worker];
             if remote.inbox.push(runnable, &remote.park) {
                 remote.wake_reactor();
@@ -157,6 +165,16 @@ impl Shared {
         }
     }
 
+    /// The worker whose reactor and timers the next thread entering from outside uses.
+    pub(crate) fn next_home(&self) -> usize {
+        self.next_home.fetch_add(1, Ordering::Relaxed) % self.workers.len()
+    }
+
+    /// A worker has dropped its pinned tasks and stops; true for the last one.
+    pub(crate) fn worker_stopped(&self) -> bool {
+        self.running.fetch_sub(1, Ordering::AcqRel) == 1
+    }
+
     pub(crate) fn is_closing(&self) -> bool {
         self.closing.load(Ordering::Acquire)
     }
@@ -171,7 +189,7 @@ impl Shared {
         }
     }
 
-    /// Milliseconds since the runtime started, the clock of `Remote::last_turn` and of every
+    /// Milliseconds since the runtime started, the clock of the stand-ins' watch and of every
     /// worker's timers.
     pub(crate) fn now_ms(&self) -> u64 {
         self.clock.now_ms()
@@ -182,21 +200,5 @@ impl Remote {
     pub(crate) fn wake_reactor(&self) {
         // Waking fails only if the eventfd is gone, and then the loop is gone too.
         let _ = self.reactor.wake();
-    }
-
-    /// Turns this worker's reactor and fires its timers from another thread (a guest or a
-    /// peer standing in), unless the reactor is busy; true if it turned. A wake this turn
-    /// took may have been meant for the owner, which is parking to sleep as long as its
-    /// wheel said before a timer was added: it is passed on, or the owner would sleep past
-    /// that timer.
-    pub(crate) fn turn_for_owner(&self, timeout: Duration) -> bool {
-        let Some(Ok(stats)) = self.reactor.try_turn(Some(timeout)) else {
-            return false;
-        };
-        if stats.woken_up && self.timers.owner_parked() {
-            self.wake_reactor();
-        }
-        self.timers.fire();
-        true
     }
 }

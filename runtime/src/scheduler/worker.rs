@@ -12,29 +12,24 @@
 //!    peer to steal some;
 //! 3. out of local work, steals a batch from a peer (see [`steal`](super::steal)), then takes
 //!    one from the injector;
-//! 4. out of all work, parks: waits in `epoll_wait` until I/O, a wake from another thread
-//!    (`mio::Waker`) or the next timer deadline. Parking in the reactor is what makes the loop
-//!    an event loop. With peers, the sleep is capped (10 ms while a peer runs, 100 ms while
-//!    all sleep) so that a peer stuck in a task is noticed and its reactor turned for it; a
-//!    lone worker sleeps until there is something to do.
+//! 4. out of all work, stands in for peers stuck in a task (see
+//!    [`stand_in`](super::stand_in)), then parks: waits in `epoll_wait` until I/O, a wake from
+//!    another thread (`mio::Waker`) or the next timer deadline, and no longer than the
+//!    stand-ins' watch allows. Parking in the reactor is what makes the loop an event loop.
 //!
-//! `block_on` runs the same loop with the caller's future beside it, polled whenever it is
-//! woken.
+//! Each worker runs this loop on a thread of its own from the runtime's start until it closes,
+//! then drops what is left of its tasks (see [`shutdown`](super::shutdown)).
 
-use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use crossbeam_deque::Steal;
 
-use super::context::{self, EnterGuard, Local};
+use super::context::{self, EnterGuard};
 use super::steal::{self, Rng};
-use super::{Remote, Shared};
+use super::{stand_in, Local, Remote, Shared};
 use crate::task::Runnable;
 
 /// Tasks run between two looks at the reactor and the timers.
@@ -51,7 +46,9 @@ pub(crate) struct Worker {
     /// `shared.workers[index]`, looked at several times a turn.
     remote: Arc<Remote>,
     index: usize,
-    tick: u32,
+    /// Tasks taken from the queues, counting up; it paces the looks at the reactor and the
+    /// injector.
+    taken: u32,
     /// Tasks taken from the LIFO slot since one was taken from a queue.
     lifo_streak: u32,
     rng: Rng,
@@ -61,96 +58,60 @@ pub(crate) struct Worker {
 }
 
 impl Worker {
-    /// Makes this thread the worker `local` describes, until `into_local`.
+    /// Makes this thread the worker `local` describes.
     pub(crate) fn enter(local: Local) -> Worker {
         let local = Rc::new(local);
-        let shared = local.shared();
-        let remote = &shared.workers[local.index()];
-        // Coming back to a loop left unattended (worker 0 between `block_on` calls) is no sign
-        // of a stuck task: the watch starts afresh.
-        let now_ms = shared.now_ms();
-        remote.last_turn.store(now_ms, Ordering::Relaxed);
-        remote.stuck.set_attended(true);
+        let shared = local.shared().clone();
+        let remote = shared.workers[local.index()].clone();
+        remote.watch.turned(shared.now_ms());
         Worker {
-            remote: remote.clone(),
-            shared: local.shared().clone(),
+            remote,
+            shared,
             index: local.index(),
             rng: Rng::new(local.index()),
             _enter: context::enter_worker(local.clone()),
             local,
-            tick: 0,
+            taken: 0,
             lifo_streak: 0,
             inbox_batch: Vec::new(),
         }
     }
 
-    /// Stops being the worker on this thread and hands its queues back.
-    pub(crate) fn into_local(self) -> Local {
-        let Worker { local, _enter, .. } = self;
-        local.flush_lifo();
-        local.shared().workers[local.index()]
-            .stuck
-            .set_attended(false);
-        drop(_enter);
-        Rc::into_inner(local).expect("the worker's queues are referenced only by the worker")
+    pub(super) fn local(&self) -> &Local {
+        &self.local
+    }
+
+    pub(super) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    pub(super) fn index(&self) -> usize {
+        self.index
     }
 
     fn remote(&self) -> &Remote {
         &self.remote
     }
 
-    /// Runs the loop until `future` completes.
-    pub(crate) fn block_on<F: Future>(&mut self, future: F) -> F::Output {
-        let main = Arc::new(MainWaker {
-            woken: AtomicBool::new(true),
-            shared: self.shared.clone(),
-            worker: self.index,
-        });
-        let waker = Waker::from(main.clone());
-        let mut cx = Context::from_waker(&waker);
-        let mut future = pin!(future);
-        loop {
-            if main.woken.swap(false, Ordering::SeqCst) {
-                if let Poll::Ready(output) = net::coop::budget(|| future.as_mut().poll(&mut cx)) {
-                    return output;
-                }
-            }
-            self.step(Some(&main.woken));
-        }
-    }
-
     /// Runs the loop until the runtime closes.
     pub(crate) fn run(&mut self) {
-        while !self.shared.is_closing() {
-            self.step(None);
-        }
-    }
-
-    /// Runs tasks until there are none (then parks once) or `main` (the `block_on` future) is
-    /// woken. At least one task runs, or the reactor turns, per call, so a `block_on` future
-    /// that keeps waking itself cannot starve the loop. Every [`EVENT_INTERVAL`] tasks the
-    /// reactor and the timers get their turn.
-    fn step(&mut self, main: Option<&AtomicBool>) {
         let _abort = AbortOnPanic(self.index);
-        loop {
+        while !self.shared.is_closing() {
             match self.next_task() {
                 Some(runnable) => {
                     self.run_task(runnable);
-                    if self.tick % EVENT_INTERVAL == 0 {
+                    if self.taken % EVENT_INTERVAL == 0 {
                         self.poll_io(Some(Duration::ZERO));
                     }
                 }
-                None => return self.park(main),
-            }
-            if main.is_some_and(|m| m.load(Ordering::SeqCst)) || self.shared.is_closing() {
-                return;
+                None => self.park(),
             }
         }
     }
 
     fn next_task(&mut self) -> Option<Runnable> {
-        self.tick = self.tick.wrapping_add(1);
-        if self.tick % GLOBAL_INTERVAL == 0 {
+        self.taken = self.taken.wrapping_add(1);
+        if self.taken % GLOBAL_INTERVAL == 0 {
             if let Some(runnable) = self.pop_inbox().or_else(|| self.pop_injector()) {
                 return Some(runnable);
             }
@@ -163,7 +124,7 @@ impl Worker {
             self.local.push(runnable);
         }
         self.lifo_streak = 0;
-        let local = if self.tick % 2 == 0 {
+        let local = if self.taken % 2 == 0 {
             self.local.pop_pinned().or_else(|| self.local.pop())
         } else {
             self.local.pop().or_else(|| self.local.pop_pinned())
@@ -175,7 +136,7 @@ impl Worker {
     }
 
     /// A pinned task that another thread woke.
-    fn pop_inbox(&mut self) -> Option<Runnable> {
+    pub(super) fn pop_inbox(&mut self) -> Option<Runnable> {
         self.drain_inbox();
         self.local.pop_pinned()
     }
@@ -232,7 +193,7 @@ impl Worker {
 
     /// Moves the pinned tasks other threads woke to the pinned queue.
     #[inline(always)]
-    fn drain_inbox(&mut self) {
+    pub(super) fn drain_inbox(&mut self) {
         // Looked at twice a turn and almost always empty: only this check inline.
         if !self.remote().inbox.is_empty() {
             self.take_inbox();
@@ -252,13 +213,21 @@ impl Worker {
         }
     }
 
+    /// Polls a task with a fresh cooperative budget (an aborted one drops its future when
+    /// polled, see `task`), or drops it unpolled if the runtime is closing (on this thread,
+    /// the task's own loop for a pinned task).
     fn run_task(&self, runnable: Runnable) {
-        self.local.set_running(true);
-        let polled = run_task(&self.shared, runnable);
-        self.local.set_running(false);
-        if polled {
-            self.remote().counters.polls.add(1);
+        if self.shared.is_closing() {
+            drop(runnable);
+            return;
         }
+        // Counted first, so that whoever the task's completion wakes sees it counted.
+        self.remote().counters.polls.add(1);
+        self.local.set_running(true);
+        // The harness catches the task's panics; what can still unwind is a panicking waker of
+        // the task's awaiter, which must not take the loop down. The panic hook reported it.
+        let _ = catch_unwind(AssertUnwindSafe(|| net::coop::budget(|| runnable.run())));
+        self.local.set_running(false);
     }
 
     fn has_work(&self) -> bool {
@@ -269,30 +238,22 @@ impl Worker {
 
     /// Sleeps in the reactor until I/O, a wake or the next timer, unless work arrived in the
     /// meantime (see `park` for why the second look is needed).
-    fn park(&mut self, main: Option<&AtomicBool>) {
+    fn park(&mut self) {
         let shared = &*self.shared;
         let remote = self.remote();
         remote.park.prepare();
-        let alone = shared.workers.len() == 1;
         let busy = self.has_work()
-            || main.is_some_and(|m| m.load(Ordering::SeqCst))
             || shared.is_closing()
-            || (!alone && steal::stand_in_for_stuck_peers(shared, self.index) && self.has_work());
+            || (stand_in::stand_in_for_stuck_peers(shared, self.index) && self.has_work());
         let timeout = if busy {
             Some(Duration::ZERO)
         } else {
             remote.counters.parks.add(1);
             // Reads the clock only if a timer is set.
             let timeout = remote.timers.park_timeout();
-            if alone {
-                timeout
-            } else {
-                let check = if steal::peers_running(shared, self.index) {
-                    steal::CHECK_PEERS_EVERY
-                } else {
-                    steal::CHECK_IDLE_PEERS_EVERY
-                };
-                Some(timeout.map_or(check, |t| t.min(check)))
+            match stand_in::watch_interval(shared, self.index) {
+                Some(watch) => Some(timeout.map_or(watch, |t| t.min(watch))),
+                None => timeout,
             }
         };
         self.poll_io(timeout);
@@ -302,95 +263,31 @@ impl Worker {
         self.shared.idle.release_wake();
     }
 
+    /// Turns the reactor: waits up to `timeout` for it when parking; between tasks, only tries
+    /// it, since a peer standing in that holds it is delivering its events right now.
     fn poll_io(&mut self, timeout: Option<Duration>) {
         let remote = &*self.remote;
-        let stats = match remote.reactor.turn(timeout) {
-            Ok(stats) => stats,
-            // epoll_wait fails only on a broken epoll instance; nothing on this loop could
-            // make progress again.
-            Err(e) => panic!("the event loop's epoll_wait failed: {e}"),
+        let turn = match timeout {
+            Some(Duration::ZERO) => remote.reactor.try_turn_now(),
+            _ => Some(remote.reactor.turn(timeout)),
         };
+        if let Some(turn) = turn {
+            let stats = match turn {
+                Ok(stats) => stats,
+                // epoll_wait fails only on a broken epoll instance; nothing on this loop could
+                // make progress again.
+                Err(e) => panic!("the event loop's epoll_wait failed: {e}"),
+            };
+            remote.counters.turns.add(1);
+            remote.counters.io_events.add(stats.events as u64);
+            remote.counters.remote_wakes.add(u64::from(stats.woken_up));
+        }
         let now_ms = self.shared.now_ms();
-        remote.last_turn.store(now_ms, Ordering::Relaxed);
-        remote.counters.turns.add(1);
-        remote.counters.io_events.add(stats.events as u64);
-        remote.counters.remote_wakes.add(u64::from(stats.woken_up));
+        remote.watch.turned(now_ms);
         remote.timers.fire_tick(now_ms);
         self.drain_inbox();
         if self.shared.workers.len() > 1 && self.local.run_queue().len() > 1 {
             self.shared.notify_work();
-        }
-    }
-
-    /// Drops the tasks pinned to this worker and whatever its queues hold. Called on the
-    /// worker's own thread once the runtime is closing, so pinned futures are dropped where
-    /// they live.
-    pub(crate) fn shutdown(&mut self) {
-        let shard = self.shared.registry.local_shard(self.index);
-        self.local.flush_lifo();
-        loop {
-            self.shared.registry.wake_all([shard]);
-            self.drain_inbox();
-            let mut dropped = 0;
-            while let Some(runnable) = self.local.pop_pinned().or_else(|| self.local.pop()) {
-                drop(runnable);
-                dropped += 1;
-            }
-            // A pinned task that could not be reached (none should exist) is left rather than
-            // spinning forever.
-            if self.shared.registry.shard_len(shard) == 0 || dropped == 0 {
-                break;
-            }
-        }
-    }
-
-    /// Drops every remaining `Send` task, wherever it is queued. Called once every worker
-    /// thread has stopped.
-    pub(crate) fn drop_send_tasks(&mut self) {
-        drop_send_tasks(&self.shared, || {
-            self.local.take_lifo().or_else(|| self.local.pop())
-        });
-    }
-}
-
-/// Polls a task with a fresh cooperative budget (an aborted one drops its future when polled,
-/// see `task`), or drops it unpolled if the runtime is closing (on this thread, the task's own
-/// loop for a pinned task). True if it was polled.
-pub(crate) fn run_task(shared: &Shared, runnable: Runnable) -> bool {
-    if shared.is_closing() {
-        drop(runnable);
-        return false;
-    }
-    // The harness catches the task's panics; what can still unwind is a panicking waker of
-    // the task's awaiter, which must not take the loop down. The panic hook reported it.
-    let _ = catch_unwind(AssertUnwindSafe(|| net::coop::budget(|| runnable.run())));
-    true
-}
-
-/// Wakes every live `Send` task and drops it from whichever queue it lands in, until none is
-/// left. `pop_local` empties the current thread's own run queue, if it has one.
-pub(crate) fn drop_send_tasks(shared: &Shared, mut pop_local: impl FnMut() -> Option<Runnable>) {
-    loop {
-        let live = shared.registry.wake_all(shared.registry.send_shards());
-        if live == 0 {
-            return;
-        }
-        let mut dropped = 0;
-        let pop_any = || {
-            shared
-                .injector
-                .steal()
-                .success()
-                .or_else(|| (shared.workers.iter()).find_map(|w| w.stealer.steal().success()))
-        };
-        while let Some(runnable) = pop_local().or_else(pop_any) {
-            drop(runnable);
-            dropped += 1;
-        }
-        if dropped == 0 {
-            // A task being woken on a thread outside the runtime right now reaches the
-            // injector in a moment.
-            std::thread::yield_now();
         }
     }
 }
@@ -411,23 +308,5 @@ impl Drop for AbortOnPanic {
             );
             std::process::abort();
         }
-    }
-}
-
-/// Wakes the `block_on` future: sets its flag and wakes the worker if it sleeps.
-struct MainWaker {
-    woken: AtomicBool,
-    shared: Arc<Shared>,
-    worker: usize,
-}
-
-impl Wake for MainWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.woken.store(true, Ordering::SeqCst);
-        self.shared.unpark(self.worker);
     }
 }

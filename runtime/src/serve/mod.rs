@@ -26,8 +26,7 @@ use std::time::Duration;
 
 use net::{ListenOptions, TcpListener, TcpStream};
 
-use crate::scheduler::context;
-use crate::{task, JoinHandle};
+use crate::JoinHandle;
 use accept::{Handler, Parked, Spawner, Stop};
 use connections::Tracked;
 use limit::Limit;
@@ -153,34 +152,30 @@ where
     H: Fn(TcpStream, SocketAddr) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let (shared, _) = context::current("`runtime::net::serve`");
+    let workers = crate::metrics().workers.len();
     let listen = ListenOptions::new().reuse_port(true);
     // The first bind fixes the port (for port 0), the others share it.
     let first = listen.bind_std(addr)?;
     let local_addr = first.local_addr()?;
     let mut listeners = vec![first];
-    for _ in 1..shared.workers.len() {
+    for _ in 1..workers {
         listeners.push(listen.bind_std(local_addr)?);
     }
-    let listeners: Arc<Vec<parking_lot::Mutex<Option<std::net::TcpListener>>>> = Arc::new(
-        listeners
-            .into_iter()
-            .map(|l| parking_lot::Mutex::new(Some(l)))
-            .collect(),
-    );
+    // Each worker takes its own listener out, on its own thread.
+    let listeners: parking_lot::Mutex<Vec<Option<std::net::TcpListener>>> =
+        parking_lot::Mutex::new(listeners.into_iter().map(Some).collect());
     let handler: Handler = Arc::new(move |stream, peer, place| {
         crate::spawn(Tracked::new(handler(stream, peer), place))
     });
     let limit = options
         .max_connections
-        .map(|max| Arc::new(Limit::new(max, listeners.len())));
+        .map(|max| Arc::new(Limit::new(max, workers)));
     let spawn = Spawner { handler, limit };
-    let stop = Arc::new(Stop::new(listeners.len()));
-    let loops = task::on_each_worker(&shared, {
+    let stop = Arc::new(Stop::new(workers));
+    let loops = crate::on_each_worker({
         let (spawn, stop) = (spawn.clone(), stop.clone());
-        move || {
-            let worker = context::worker_index().expect("`on_each_worker` runs on a worker");
-            let listener = listeners[worker].lock().take();
+        move |worker| {
+            let listener = listeners.lock()[worker].take();
             let (spawn, stop) = (spawn.clone(), stop.clone());
             async move {
                 let listener = listener.expect("each worker takes its own listener once");

@@ -79,7 +79,7 @@ impl<T> JoinSet<T> {
     /// ```
     /// use std::rc::Rc;
     ///
-    /// # runtime::Runtime::new()?.block_on(async {
+    /// # runtime::Runtime::new()?.block_on_pinned(|| async {
     /// let mut set = runtime::JoinSet::new();
     /// let shared = Rc::new(5);
     /// for i in 0..3 {

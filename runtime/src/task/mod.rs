@@ -18,9 +18,8 @@
 //!   gap would be lost: the task would be polled once more, go back to waiting, and never be
 //!   woken again.
 //!
-//! A `Send` task's schedule function sends it to the run queue of the worker that wakes it (or
-//! the injector, from outside); a pinned task's always sends it home (see `scheduler`); a
-//! blocking task's sends it to the blocking pool (see `blocking`).
+//! Where a task goes when it is woken is the scheduler's business: it hands each task its
+//! schedule function (see `scheduler::spawn`).
 
 mod harness;
 mod join;
@@ -31,7 +30,6 @@ mod yield_now;
 use std::future::Future;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 pub(crate) use join::AbortHandle;
 pub use join::{JoinError, JoinHandle};
@@ -39,7 +37,6 @@ pub use join_set::JoinSet;
 pub(crate) use registry::Registry;
 pub use yield_now::yield_now;
 
-use crate::scheduler::{context, Shared};
 use harness::Unbound;
 
 /// A task ready to be polled, as the queues hold it.
@@ -89,147 +86,61 @@ impl MetaRef {
     }
 }
 
-/// Creates a stealable task and schedules it.
-pub(crate) fn spawn<F>(shared: &Arc<Shared>, future: F) -> JoinHandle<F::Output>
+/// What decides where a task goes when it is woken: the scheduler's, for its placement.
+pub(crate) trait Schedule: async_task::Schedule<Meta> + Send + Sync + 'static {}
+
+impl<S: async_task::Schedule<Meta> + Send + Sync + 'static> Schedule for S {}
+
+/// Creates a `Send` task, recorded in registry shard `shard`, that `schedule` queues when it
+/// is woken. The caller starts it with the returned runnable.
+pub(crate) fn new<F, S>(
+    registry: &Registry,
+    shard: usize,
+    future: F,
+    schedule: S,
+) -> (Runnable, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
+    S: Schedule,
 {
-    let schedule = {
-        let shared = shared.clone();
-        async_task::WithInfo(move |runnable, info: async_task::ScheduleInfo| {
-            shared.schedule(runnable, info.woken_while_running)
-        })
-    };
-    let shard = shared.registry.send_shard();
-    create(shared, shard, future, |f, b| {
+    create(registry, shard, future, |f, b| {
         b.spawn(|meta| f.bind(meta), schedule)
     })
 }
 
-/// Creates a task that calls `f` on a thread of the blocking pool, and queues it there. The
-/// closure runs inside the runtime, so it may spawn tasks.
-pub(crate) fn spawn_blocking<F, T>(shared: &Arc<Shared>, f: F) -> JoinHandle<T>
-where
-    F: FnOnce() -> T + Send + 'static,
-    T: Send + 'static,
-{
-    let schedule = {
-        let pool = shared.blocking.clone();
-        move |runnable| pool.schedule(runnable)
-    };
-    let runtime = shared.clone();
-    let future = async move {
-        let _enter = context::enter_handle(runtime);
-        f()
-    };
-    let shard = shared.registry.blocking_shard();
-    create(shared, shard, future, |f, b| {
-        b.spawn(|meta| f.bind(meta), schedule)
-    })
-}
-
-/// Creates a task pinned to `worker`, which must be the worker running on this thread, and
-/// schedules it there.
-pub(crate) fn spawn_local<F>(
-    shared: &Arc<Shared>,
-    worker: usize,
+/// Creates a `!Send` task, as [`new`] does; it may only be polled and dropped on this thread.
+pub(crate) fn new_pinned<F, S>(
+    registry: &Registry,
+    shard: usize,
     future: F,
-) -> JoinHandle<F::Output>
+    schedule: S,
+) -> (Runnable, JoinHandle<F::Output>)
 where
     F: Future + 'static,
     F::Output: 'static,
+    S: Schedule,
 {
-    let schedule = {
-        let shared = shared.clone();
-        move |runnable| shared.schedule_local(worker, runnable)
-    };
-    let shard = shared.registry.local_shard(worker);
-    create(shared, shard, future, |f, b| {
+    create(registry, shard, future, |f, b| {
         b.spawn_local(|meta| f.bind(meta), schedule)
     })
-}
-
-/// Creates a `Send` task that always runs on `worker` (its schedule function sends it home
-/// like a pinned task's) and schedules it there.
-fn spawn_on<F>(shared: &Arc<Shared>, worker: usize, future: F) -> JoinHandle<F::Output>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let schedule = {
-        let shared = shared.clone();
-        move |runnable| shared.schedule_local(worker, runnable)
-    };
-    let shard = shared.registry.local_shard(worker);
-    create(shared, shard, future, |f, b| {
-        b.spawn(|meta| f.bind(meta), schedule)
-    })
-}
-
-/// Runs `make()` on every worker as a task pinned there. A `Send` task is sent to each
-/// worker, and creates the (possibly `!Send`) future there, as a pinned task it awaits.
-pub(crate) fn on_each_worker<F, Fut>(shared: &Arc<Shared>, make: F) -> Vec<JoinHandle<Fut::Output>>
-where
-    F: Fn() -> Fut + Send + Sync + 'static,
-    Fut: Future + 'static,
-    Fut::Output: Send + 'static,
-{
-    let make = Arc::new(make);
-    (0..shared.workers.len())
-        .map(|worker| {
-            let make = make.clone();
-            let pinned = shared.clone();
-            spawn_on(shared, worker, async move {
-                let mut inner = AbortOnDrop(spawn_local(&pinned, worker, make()));
-                drop(pinned);
-                match (&mut inner.0).await {
-                    Ok(output) => output,
-                    Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                    // Cancelled: only at shutdown, which drops this task too.
-                    Err(_) => std::future::pending().await,
-                }
-            })
-        })
-        .collect()
-}
-
-/// Aborts the task when dropped, so that aborting a task aborts what it waits for.
-struct AbortOnDrop<T>(JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 /// The task cell's handle to a task's output.
 type Task<T> = async_task::Task<harness::Output<T>, Meta>;
 
 /// Records a task in registry shard `shard`, has `build` make its cell (with the given task
-/// builder) around the future, harnessed once the cell hands it the task's metadata, and
-/// starts it.
+/// builder) around the future, harnessed once the cell hands it the task's metadata.
 fn create<F: Future>(
-    shared: &Arc<Shared>,
+    registry: &Registry,
     shard: usize,
     future: F,
     build: impl FnOnce(Unbound<F>, async_task::Builder<Meta>) -> (Runnable, Task<F::Output>),
-) -> JoinHandle<F::Output> {
-    let (runnable, task) = shared.registry.insert(shard, |slot| {
+) -> (Runnable, JoinHandle<F::Output>) {
+    let (runnable, task) = registry.insert(shard, |slot| {
         let future = Unbound::new(future, slot);
         build(future, async_task::Builder::new().metadata(Meta::default()))
     });
-    start(shared, runnable, task)
-}
-
-fn start<T>(shared: &Shared, runnable: Runnable, task: Task<T>) -> JoinHandle<T> {
     let handle = JoinHandle::new(task, runnable.waker());
-    if shared.is_closing() {
-        // Too late to run: dropping the runnable drops the future here, and the handle
-        // reports the task cancelled.
-        drop(runnable);
-    } else {
-        runnable.schedule();
-    }
-    handle
+    (runnable, handle)
 }

@@ -68,8 +68,8 @@ impl Registry {
         }
     }
 
-    /// The shard of the pinned tasks of `worker`.
-    pub(crate) fn local_shard(&self, worker: usize) -> usize {
+    /// The shard of the tasks pinned to `worker`.
+    pub(crate) fn pinned_shard(&self, worker: usize) -> usize {
         worker
     }
 

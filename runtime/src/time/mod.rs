@@ -6,6 +6,7 @@
 //! runtime makes no system calls and a timer costs nothing while it waits.
 
 mod clock;
+pub(crate) mod current;
 mod interval;
 mod sleep;
 mod timeout;

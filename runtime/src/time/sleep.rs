@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use super::current;
 use super::timers::Timers;
 use super::wheel::Key;
-use crate::scheduler::context;
 
 /// Waits until `duration` has passed.
 ///
@@ -122,7 +122,7 @@ impl Future for Sleep {
             return ready;
         }
         // `register` answers `None` for a deadline that has passed.
-        let (timers, adder) = context::timers("`runtime::time::sleep`");
+        let (timers, adder) = current::timers("`runtime::time::sleep`");
         match timers.register(self.deadline, cx.waker(), adder) {
             Some(key) => {
                 self.entry = Some((timers, key));

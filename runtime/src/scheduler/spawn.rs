@@ -1,0 +1,161 @@
+//! The one way a task enters the scheduler: a [`Placement`] says where it runs, and
+//! [`Shared::spawn`] records it in the registry shard of that placement, gives it the schedule
+//! function of that placement, and queues it, unless the runtime is closing.
+//!
+//! A `!Send` future can only be created on the worker it is pinned to: [`Shared::spawn_here`]
+//! takes it there, and [`Shared::spawn_pinned`] sends a `Send` closure to the worker to create
+//! it (what `on_each_worker` and `#[runtime::main]` build on).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use super::hooks::{self, Point};
+use super::{context, Shared};
+use crate::task::{self, JoinHandle, Runnable};
+
+/// Where a task runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// On the worker that wakes it, or on whichever steals it.
+    Stealable,
+    /// Always on this worker.
+    Pinned(usize),
+    /// On a thread of the blocking pool.
+    Blocking,
+}
+
+impl Shared {
+    /// Creates a task placed as `placement` and schedules it.
+    pub(crate) fn spawn<F>(
+        self: &Arc<Self>,
+        placement: Placement,
+        future: F,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let schedule = self.schedule_fn(placement);
+        self.start(task::new(
+            &self.registry,
+            self.shard(placement),
+            future,
+            schedule,
+        ))
+    }
+
+    /// Creates a `!Send` task pinned to `worker`, which must be the worker running on this
+    /// thread, and schedules it there.
+    pub(crate) fn spawn_here<F>(self: &Arc<Self>, worker: usize, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        debug_assert_eq!(context::worker_index(), Some(worker));
+        let placement = Placement::Pinned(worker);
+        let schedule = self.schedule_fn(placement);
+        self.start(task::new_pinned(
+            &self.registry,
+            self.shard(placement),
+            future,
+            schedule,
+        ))
+    }
+
+    /// Runs the future `make` creates on worker `worker`, as a task pinned there. A `Send` task
+    /// is sent to the worker and creates the (possibly `!Send`) future there, as a pinned task
+    /// it awaits; aborting it aborts that task.
+    pub(crate) fn spawn_pinned<F, Fut>(
+        self: &Arc<Self>,
+        worker: usize,
+        make: F,
+    ) -> JoinHandle<Fut::Output>
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future + 'static,
+        Fut::Output: Send + 'static,
+    {
+        let shared = self.clone();
+        self.spawn(Placement::Pinned(worker), async move {
+            let mut inner = AbortOnDrop(shared.spawn_here(worker, make()));
+            drop(shared);
+            match (&mut inner.0).await {
+                Ok(output) => output,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                // Cancelled: only at shutdown, which drops this task too.
+                Err(_) => std::future::pending().await,
+            }
+        })
+    }
+
+    /// Creates a task that calls `f` on a thread of the blocking pool, and queues it there. The
+    /// closure runs inside the runtime, so it may spawn tasks.
+    pub(crate) fn spawn_blocking<F, T>(self: &Arc<Self>, f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let runtime = self.clone();
+        self.spawn(Placement::Blocking, async move {
+            let _enter = context::enter_outside(runtime);
+            f()
+        })
+    }
+
+    fn shard(&self, placement: Placement) -> usize {
+        match placement {
+            Placement::Stealable => self.registry.send_shard(),
+            Placement::Pinned(worker) => self.registry.pinned_shard(worker),
+            Placement::Blocking => self.registry.blocking_shard(),
+        }
+    }
+
+    fn schedule_fn(self: &Arc<Self>, placement: Placement) -> impl task::Schedule {
+        let shared = self.clone();
+        async_task::WithInfo(
+            move |runnable, info: async_task::ScheduleInfo| match placement {
+                Placement::Stealable => shared.schedule(runnable, info.woken_while_running),
+                Placement::Pinned(worker) => shared.schedule_pinned(worker, runnable),
+                Placement::Blocking => shared.blocking.schedule(runnable),
+            },
+        )
+    }
+
+    /// Queues a new task, or drops it if the runtime is closing: its handle then reports it
+    /// cancelled. The task is in the registry already, so a shutdown that starts after this
+    /// look waits for it to reach a queue (see `shutdown`).
+    fn start<T>(&self, (runnable, handle): (Runnable, JoinHandle<T>)) -> JoinHandle<T> {
+        if self.is_closing() {
+            drop(runnable);
+        } else {
+            hooks::pause(Point::Spawn);
+            runnable.schedule();
+        }
+        handle
+    }
+}
+
+/// Runs the future `make(worker)` creates on every worker, pinned there.
+pub(crate) fn on_each_worker<F, Fut>(shared: &Arc<Shared>, make: F) -> Vec<JoinHandle<Fut::Output>>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future + 'static,
+    Fut::Output: Send + 'static,
+{
+    let make = Arc::new(make);
+    (0..shared.workers.len())
+        .map(|worker| {
+            let make = make.clone();
+            shared.spawn_pinned(worker, move || make(worker))
+        })
+        .collect()
+}
+
+/// Aborts the task when dropped, so that aborting a task aborts what it waits for.
+struct AbortOnDrop<T>(JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
