@@ -283,3 +283,43 @@ impl std::fmt::Debug for Reactor {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::task::{Context, Poll, Waker};
+
+    use super::*;
+
+    /// A source whose registration races with its reactor's shutdown is either refused or
+    /// failed by the shutdown: never left waiting on a reactor that will not turn again.
+    #[test]
+    fn a_source_registered_during_shutdown_is_refused_or_shut_down() {
+        let addr: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+        for _ in 0..2_000 {
+            let reactor = Reactor::new().unwrap();
+            let registered: Vec<_> = std::thread::scope(|s| {
+                let threads: Vec<_> = (0..2)
+                    .map(|_| {
+                        s.spawn(|| {
+                            (0..10)
+                                .filter_map(|_| {
+                                    let socket = mio::net::UdpSocket::bind(addr).unwrap();
+                                    Evented::with_reactor(socket, reactor.clone()).ok()
+                                })
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                reactor.shutdown();
+                threads.into_iter().flat_map(|t| t.join().unwrap()).collect()
+            });
+            let mut cx = Context::from_waker(Waker::noop());
+            for source in &registered {
+                assert!(
+                    matches!(source.poll_ready(&mut cx, Direction::Read), Poll::Ready(Err(_))),
+                    "a source registered during shutdown was never shut down"
+                );
+            }
+        }
+    }
+}
