@@ -177,9 +177,9 @@ impl Builder {
             .unwrap_or_else(|| match std::env::var(PIN_ENV).as_deref() {
                 Ok("0" | "off" | "false") => false,
                 Ok("1" | "on" | "true") => true,
-                // Off unless asked for: measured on 2 cores shared with a load generator, pinned
-                // loops served 40% fewer requests (they cannot move off a core another busy
-                // process uses). On a machine the server has to itself, pinning is the better bet.
+                // Off unless asked for: a pinned loop cannot move off a core another busy
+                // process uses (see BENCHMARKS.md). On a machine the server has to itself,
+                // pinning is the better bet.
                 _ => false,
             });
         let stealing = self.stealing.unwrap_or_else(|| !off_in_env(STEALING_ENV));

@@ -19,10 +19,10 @@ impl Wake for Flag {
     }
 }
 
-/// The reactor's side: an event at `tick`, and the wakes it collected.
-fn reactor_event(io: &ScheduledIo, tick: u64, ready: Ready) {
+/// The reactor's side: an event in turn `turn`, and the wakes it collected.
+fn reactor_event(io: &ScheduledIo, turn: u64, ready: Ready) {
     let mut wakers = Vec::new();
-    io.set_readiness(tick, ready, &mut wakers);
+    io.set_readiness(turn, ready, &mut wakers);
     wakers.into_iter().for_each(Waker::wake);
 }
 

@@ -311,12 +311,18 @@ mod tests {
                     })
                     .collect();
                 reactor.shutdown();
-                threads.into_iter().flat_map(|t| t.join().unwrap()).collect()
+                threads
+                    .into_iter()
+                    .flat_map(|t| t.join().unwrap())
+                    .collect()
             });
             let mut cx = Context::from_waker(Waker::noop());
             for source in &registered {
                 assert!(
-                    matches!(source.poll_ready(&mut cx, Direction::Read), Poll::Ready(Err(_))),
+                    matches!(
+                        source.poll_ready(&mut cx, Direction::Read),
+                        Poll::Ready(Err(_))
+                    ),
                     "a source registered during shutdown was never shut down"
                 );
             }

@@ -6,10 +6,10 @@
 //! here: the reactor ORs new readiness in, and only an operation that saw `WouldBlock` clears it.
 //!
 //! The clear races with the reactor: an event can arrive between the operation's `WouldBlock` and
-//! the clear, and clearing it then would lose it for good (tokio #6133). Every update stamps the
-//! word with the reactor's tick; a clear names the tick its readiness was read at and does nothing
-//! if the word has been stamped since. The tick has 48 bits, so it does not wrap in practice
-//! (tokio's 8-bit tick wrapped after 256 turns, #8331).
+//! the clear, and clearing it then would lose it for good. Every update stamps the
+//! word with the number of the reactor's turn; a clear names the turn its readiness was read at
+//! and does nothing if the word has been stamped since. The turn number has 48 bits, so it does
+//! not wrap in practice (an 8-bit one wraps after 256 turns).
 //!
 //! The word, from the low bits up:
 //!
@@ -17,7 +17,7 @@
 //! |--------|--------------------------------------------------|
 //! | 0..4   | readable, writable, read closed, write closed    |
 //! | 4      | the reactor has shut down                        |
-//! | 16..64 | tick of the reactor turn that last set readiness |
+//! | 16..64 | number of the reactor turn that last set readiness |
 //!
 //! Each direction keeps its own waker, so a reader and a writer (the two halves of a split
 //! stream) wait side by side.
@@ -91,10 +91,10 @@ impl Direction {
     }
 }
 
-/// Readiness observed at one tick, handed back to `clear_readiness` after a `WouldBlock`.
+/// Readiness observed at one turn, handed back to `clear_readiness` after a `WouldBlock`.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ReadyEvent {
-    tick: u64,
+    turn: u64,
     ready: Ready,
 }
 
@@ -111,8 +111,8 @@ impl ReadyEvent {
 }
 
 const SHUTDOWN: u64 = 1 << 4;
-const TICK_SHIFT: u32 = 16;
-const TICK_MASK: u64 = (1 << (64 - TICK_SHIFT)) - 1;
+const TURN_SHIFT: u32 = 16;
+const TURN_MASK: u64 = (1 << (64 - TURN_SHIFT)) - 1;
 
 pub(crate) struct ScheduledIo {
     readiness: AtomicU64,
@@ -121,7 +121,7 @@ pub(crate) struct ScheduledIo {
 }
 
 impl ScheduledIo {
-    /// A new source starts out assumed ready at tick 0, the one tick no turn uses: the first
+    /// A new source starts out assumed ready at turn 0, the one number no turn uses: the first
     /// operation is tried at once (an accepted socket often has its request waiting already),
     /// and its `WouldBlock` clears the assumption unless a real event has stamped the word.
     pub(crate) fn new() -> ScheduledIo {
@@ -132,10 +132,10 @@ impl ScheduledIo {
         }
     }
 
-    /// Records readiness seen by the reactor at `tick` and collects the wakers to wake. The
+    /// Records readiness seen by the reactor in turn `turn` and collects the wakers to wake. The
     /// caller wakes them after releasing its locks: a waker may run arbitrary code.
-    pub(crate) fn set_readiness(&self, tick: u64, ready: Ready, wakers: &mut Vec<Waker>) {
-        let stamp = (tick & TICK_MASK) << TICK_SHIFT;
+    pub(crate) fn set_readiness(&self, turn: u64, ready: Ready, wakers: &mut Vec<Waker>) {
+        let stamp = (turn & TURN_MASK) << TURN_SHIFT;
         // Release: a task that sees this readiness also sees what the reactor did before it.
         let _ = self
             .readiness
@@ -190,7 +190,7 @@ impl ScheduledIo {
         }
         let ready = Ready(cur & direction.mask().0);
         (ready != Ready::EMPTY).then_some(Ok(ReadyEvent {
-            tick: cur >> TICK_SHIFT,
+            turn: cur >> TURN_SHIFT,
             // A `WouldBlock` proves the direction neither ready nor closed (a closed side
             // returns 0 or an error), so everything seen here may be cleared after one.
             ready,
@@ -204,7 +204,7 @@ impl ScheduledIo {
         let _ = self
             .readiness
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
-                (cur >> TICK_SHIFT == event.tick).then_some(cur & !event.ready.0)
+                (cur >> TURN_SHIFT == event.turn).then_some(cur & !event.ready.0)
             });
     }
 }

@@ -5,9 +5,8 @@
 //! and when its future is dropped, on whichever worker ran it). The connection's [`Place`],
 //! held by its future ([`Tracked`]), takes its entry out as it is dropped, whether the future
 //! returned, panicked or was aborted, so the set needs no reaping and nobody awaits the tasks
-//! one by one. A connection costs one slab entry and the pointer and index in its future: this
-//! is what keeps an idle connection cheap (a `FuturesUnordered` of join handles cost about 200
-//! bytes more).
+//! one by one. A connection costs one slab entry and the pointer and index in its future, which
+//! keeps an idle connection cheap.
 //!
 //! The set never drops an abort handle or a waker (whose drop can run a task's destructor)
 //! while holding its lock, since that destructor takes the lock too.

@@ -10,9 +10,7 @@
 //! in turn. A spawn or a completion locks one shard; a `Send` task is often finished on
 //! another thread than the one that spawned it (a thread outside the runtime, a thief), and
 //! the rotation makes that completion lock, most of the time, a shard other than the one
-//! the spawner is on. With one shard per spawning worker or for all outside spawns, each
-//! completion fought the next spawn for the lock: half of the time of a burst of 10,000
-//! spawns from outside went to that lock. A last shard holds the blocking pool's tasks, which
+//! the spawner is on, instead of fighting the next spawn for it. A last shard holds the blocking pool's tasks, which
 //! shutdown leaves to the pool: it drops those still queued, and those running cannot be
 //! reached until their closure returns.
 

@@ -2,9 +2,8 @@
 //! monotonic clock that `Instant` reads.
 //!
 //! Every loop reads it after each turn of its reactor (for its timers and the stuck-loop
-//! watch), so it is read with one `clock_gettime` and integer arithmetic: `Instant::now`
-//! followed by `duration_since` costs about three times as many instructions, most of them
-//! checked `timespec` arithmetic. It counts from a moment a few nanoseconds after `origin`, so
+//! watch), so it is read with one `clock_gettime` and integer arithmetic rather than
+//! `Instant::now` and `duration_since`, whose checked `timespec` arithmetic costs more. It counts from a moment a few nanoseconds after `origin`, so
 //! it may be a millisecond behind a count made with `Instant`, never ahead: timers, whose
 //! deadlines are converted with `Instant`, never fire early. Sleeps until a tick are measured
 //! on this clock too ([`Clock::until`]), so a loop never wakes just before the tick it waits

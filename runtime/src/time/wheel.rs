@@ -39,14 +39,14 @@
 //! are simply placed again when it is visited. Removals leave `top_due` alone: it stays a lower
 //! bound, so at worst the slot is visited early. Slot starts are computed by masking bits of
 //! `elapsed` or of a deadline, never by adding spans, so nothing overflows and nothing depends on
-//! how long the process has been up (tokio #8334 broke after `2^30` ms).
+//! how long the process has been up.
 //!
 //! # Removal
 //!
 //! Entries live in a [`Slab`], and each slot is an intrusive doubly-linked list threaded
 //! through the entries by slab index. Removing an entry unlinks it in O(1) and frees its storage
 //! at once, whether it is pending or has fired, instead of leaving a cancelled entry around
-//! until its deadline (tokio issue #8252).
+//! until its deadline.
 //!
 //! Expired slots move their due entries to a separate due list before any callback runs, and
 //! `advance` fires from that list one entry at a time, so a panicking callback leaves every
