@@ -30,7 +30,7 @@ trait Rt {
     fn spawn_outside<F: Future<Output = ()> + Send + 'static>(&self, f: F);
     fn yield_now() -> impl Future<Output = ()> + Send;
     /// Registers a timer far in the future and cancels it.
-    fn set_and_cancel_timer() -> impl Future<Output = ()>;
+    fn set_and_cancel_timer() -> impl Future<Output = ()> + Send;
 }
 
 struct Ours(runtime::Runtime);
@@ -53,7 +53,7 @@ impl Rt for Ours {
     fn yield_now() -> impl Future<Output = ()> + Send {
         runtime::yield_now()
     }
-    fn set_and_cancel_timer() -> impl Future<Output = ()> {
+    fn set_and_cancel_timer() -> impl Future<Output = ()> + Send {
         poll_once(runtime::time::sleep(Duration::from_secs(60)))
     }
 }
@@ -81,7 +81,7 @@ impl Rt for Tokio {
     fn yield_now() -> impl Future<Output = ()> + Send {
         tokio::task::yield_now()
     }
-    fn set_and_cancel_timer() -> impl Future<Output = ()> {
+    fn set_and_cancel_timer() -> impl Future<Output = ()> + Send {
         poll_once(tokio::time::sleep(Duration::from_secs(60)))
     }
 }
@@ -180,46 +180,32 @@ fn chained_spawn<R: Rt>(rt: &R) {
     wait(rt, rx);
 }
 
+/// Timers set and cancelled by a task, as a connection's handler does, on a worker.
 fn timer_churn<R: Rt>(rt: &R) {
-    rt.block_on(async {
-        for _ in 0..TIMERS {
-            R::set_and_cancel_timer().await;
-        }
-    });
-}
-
-/// Waits for the signal inside `block_on`, so worker 0 of this runtime (the `block_on`
-/// thread) takes part like tokio's workers do.
-fn wait<R: Rt>(rt: &R, rx: mpsc::Receiver<()>) {
-    let rx = Arc::new(chan::Once::new(rx));
+    let (tx, rx) = mpsc::sync_channel(1);
     rt.block_on(async move {
-        while !rx.try_recv() {
-            R::yield_now().await;
-        }
+        R::spawn(async move {
+            for _ in 0..TIMERS {
+                R::set_and_cancel_timer().await;
+            }
+            tx.send(()).unwrap();
+        })
     });
+    wait(rt, rx);
 }
 
-mod chan {
-    use std::sync::{mpsc, Mutex};
-
-    /// A receiver usable from `Send` futures.
-    pub struct Once(Mutex<mpsc::Receiver<()>>);
-
-    impl Once {
-        pub fn new(rx: mpsc::Receiver<()>) -> Once {
-            Once(Mutex::new(rx))
-        }
-
-        pub fn try_recv(&self) -> bool {
-            self.0.lock().unwrap().try_recv().is_ok()
-        }
-    }
+/// Waits for the signal on this thread, which is no worker of either runtime: it sleeps, and
+/// the workers do all the work.
+fn wait<R: Rt>(_: &R, rx: mpsc::Receiver<()>) {
+    rx.recv().unwrap();
 }
 
-/// One round trip of 64 bytes over one loopback connection, `iters` times.
-fn tcp_round_trips_ours(rt: &Ours, iters: u64) -> Duration {
+/// One round trip of 64 bytes over one loopback connection, `iters` times, driven from
+/// `block_on` (the client's future on the calling thread, woken across threads) or from a task
+/// on a worker (`in_task`): the difference is what the hand-off to a waiting thread costs.
+fn tcp_round_trips_ours(rt: &Ours, iters: u64, in_task: bool) -> Duration {
     use runtime::net::{TcpListener, TcpStream};
-    rt.block_on(async move {
+    let client = async move {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let server = runtime::spawn(async move {
@@ -241,13 +227,17 @@ fn tcp_round_trips_ours(rt: &Ours, iters: u64) -> Duration {
         drop(c);
         server.await.unwrap();
         elapsed
-    })
+    };
+    match in_task {
+        true => rt.block_on(runtime::spawn(client)).unwrap(),
+        false => rt.block_on(client),
+    }
 }
 
-fn tcp_round_trips_tokio(rt: &Tokio, iters: u64) -> Duration {
+fn tcp_round_trips_tokio(rt: &Tokio, iters: u64, in_task: bool) -> Duration {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpListener, TcpStream};
-    rt.block_on(async move {
+    let client = async move {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let server = tokio::spawn(async move {
@@ -269,7 +259,11 @@ fn tcp_round_trips_tokio(rt: &Tokio, iters: u64) -> Duration {
         drop(c);
         server.await.unwrap();
         elapsed
-    })
+    };
+    match in_task {
+        true => rt.block_on(tokio::spawn(client)).unwrap(),
+        false => rt.block_on(client),
+    }
 }
 
 fn case<M: criterion::measurement::Measurement>(
@@ -312,14 +306,16 @@ fn benches(c: &mut Criterion) {
         case(&mut group, &ours, &tokio, run_ours, run_tokio);
         group.finish();
     }
-    let mut group = c.benchmark_group("tcp_round_trip");
-    group.bench_function(Ours::NAME, |b| {
-        b.iter_custom(|iters| tcp_round_trips_ours(&ours, iters))
-    });
-    group.bench_function(Tokio::NAME, |b| {
-        b.iter_custom(|iters| tcp_round_trips_tokio(&tokio, iters))
-    });
-    group.finish();
+    for (name, in_task) in [("tcp_round_trip", false), ("tcp_round_trip_in_task", true)] {
+        let mut group = c.benchmark_group(name);
+        group.bench_function(Ours::NAME, |b| {
+            b.iter_custom(|iters| tcp_round_trips_ours(&ours, iters, in_task))
+        });
+        group.bench_function(Tokio::NAME, |b| {
+            b.iter_custom(|iters| tcp_round_trips_tokio(&tokio, iters, in_task))
+        });
+        group.finish();
+    }
 }
 
 criterion_group! {
