@@ -38,8 +38,9 @@ RESULTS = os.path.join(ROOT, "benches", "results")
 NO_IDLE_TIMEOUT = {"IDLE_TIMEOUT_SECS": "0"}
 SERVERS = {
     "runtime": (lambda mode: runtime_example(mode), NO_IDLE_TIMEOUT),
+    # Stealing and stand-ins off: each loop a thread-per-core server of its own.
     "runtime-nosteal": (lambda mode: runtime_example(mode),
-                        {**NO_IDLE_TIMEOUT, "RUNTIME_STEALING": "0"}),
+                        {**NO_IDLE_TIMEOUT, "RUNTIME_STEALING": "0", "RUNTIME_STAND_IN": "0"}),
     "tokio-mt": (lambda mode: [ex("bench_tokio_mt"), mode], {}),
     "tokio-tpc": (lambda mode: [ex("bench_tokio_tpc"), mode], {}),
     "mio": (lambda mode: [ex("bench_mio"), mode], {}),

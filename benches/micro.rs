@@ -229,7 +229,7 @@ fn tcp_round_trips_ours(rt: &Ours, iters: u64, in_task: bool) -> Duration {
         elapsed
     };
     match in_task {
-        true => rt.block_on(runtime::spawn(client)).unwrap(),
+        true => rt.block_on(rt.0.spawn(client)).unwrap(),
         false => rt.block_on(client),
     }
 }
@@ -261,7 +261,7 @@ fn tcp_round_trips_tokio(rt: &Tokio, iters: u64, in_task: bool) -> Duration {
         elapsed
     };
     match in_task {
-        true => rt.block_on(tokio::spawn(client)).unwrap(),
+        true => rt.block_on(rt.0.spawn(client)).unwrap(),
         false => rt.block_on(client),
     }
 }

@@ -159,8 +159,7 @@ fn a_stuck_loop_still_answers_its_connections() {
         }
     });
     let addr = server.local_addr();
-    // The clients are plain threads; worker 0 is the thread inside `block_on`, so keep it in
-    // there while they run.
+    // The clients are plain threads.
     let clients = std::thread::spawn(move || {
         let connect = || {
             let s = std::net::TcpStream::connect(addr).unwrap();
@@ -186,11 +185,6 @@ fn a_stuck_loop_still_answers_its_connections() {
         blocker.read_line(&mut done).unwrap();
         (said, pong, still_blocked, done)
     });
-    runtime.block_on(bounded(LIMIT, async {
-        while !clients.is_finished() {
-            runtime::time::sleep(Duration::from_millis(10)).await;
-        }
-    }));
     let (said, pong, still_blocked, done) = clients.join().unwrap();
     assert_eq!(pong, "pong");
     assert_eq!(done.trim(), "done");
@@ -258,4 +252,56 @@ fn a_connection_that_never_runs_dry_does_not_starve_its_loop() {
     );
     flooder.join().unwrap();
     server.join().unwrap();
+}
+
+/// The total of one counter over the workers.
+fn total(metrics: &runtime::RuntimeMetrics, counter: fn(&runtime::WorkerMetrics) -> u64) -> u64 {
+    metrics.workers.iter().map(counter).sum()
+}
+
+#[test]
+fn with_stealing_and_stand_ins_off_no_worker_touches_another() {
+    for stand_in in [false, true] {
+        let runtime = runtime::Builder::new()
+            .workers(2)
+            .pin_workers(false)
+            .stealing(false)
+            .stand_in(stand_in)
+            .build()
+            .unwrap();
+        // Worker 0 blocks with tasks queued behind it while worker 1 idles.
+        runtime.block_on_pinned(|| async {
+            let queued: Vec<_> = (0..10).map(|_| runtime::spawn(async {})).collect();
+            std::thread::sleep(Duration::from_millis(200));
+            for task in queued {
+                task.await.unwrap();
+            }
+        });
+        let metrics = runtime.metrics();
+        assert_eq!(total(&metrics, |w| w.steals), 0, "{metrics:?}");
+        let stand_ins = total(&metrics, |w| w.stand_ins);
+        assert_eq!(
+            stand_ins > 0,
+            stand_in,
+            "stand-ins on: {stand_in}, {metrics:?}"
+        );
+    }
+}
+
+#[test]
+fn an_idle_runtime_wakes_each_worker_rarely() {
+    let runtime = rt(2);
+    runtime.block_on(async {});
+    let before = runtime.metrics();
+    std::thread::sleep(Duration::from_secs(1));
+    let after = runtime.metrics();
+    // Idle workers check on each other ten times a second; a worker counted as running
+    // (worker 0 between `block_on` calls used to be) makes its peer check a hundred times.
+    for (worker, (a, b)) in after.workers.iter().zip(&before.workers).enumerate() {
+        let turns = a.turns - b.turns;
+        assert!(
+            turns <= 40,
+            "worker {worker} turned its reactor {turns} times in 1 s"
+        );
+    }
 }
