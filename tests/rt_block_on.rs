@@ -144,46 +144,40 @@ fn a_runtime_can_be_dropped_by_another_runtimes_task_or_its_own_blocking_thread(
     }));
     assert_eq!(drops.dropped(), 1);
 
-    let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(rt(2))));
-    let drops = DropCounter::default();
-    let (tx, rx) = mpsc::channel();
-    {
-        let rt = slot.lock().unwrap();
-        let rt = rt.as_ref().unwrap();
-        // A blocking thread may wait on its runtime.
-        let in_pool = rt.spawn_blocking({
-            let slot = slot.clone();
-            move || {
-                let rt = slot.lock().unwrap();
-                rt.as_ref()
-                    .unwrap()
-                    .block_on(async { runtime::spawn(async { 7 }).await })
-            }
-        });
-        let guard = drops.guard();
-        drop(rt.spawn(async move {
-            let _guard = guard;
-            std::future::pending::<()>().await
-        }));
-        let slot = slot.clone();
-        drop(rt.spawn_blocking(move || {
-            let seven = rt_block_on_output(&slot, in_pool);
-            // Dropped from a thread of its own blocking pool.
-            drop(slot.lock().unwrap().take());
-            tx.send(seven).unwrap();
-        }));
-    }
-    assert_eq!(rx.recv_timeout(LIMIT).unwrap(), 7);
-    assert_eq!(drops.dropped(), 1);
-}
+    // A blocking thread may wait on its runtime.
+    let shared = std::sync::Arc::new(rt(2));
+    let in_pool = shared.spawn_blocking({
+        let rt = shared.clone();
+        move || rt.block_on(async { runtime::spawn(async { 7 }).await.unwrap() })
+    });
+    assert_eq!(shared.block_on(bounded(LIMIT, in_pool)).unwrap(), 7);
+    let rt = std::sync::Arc::into_inner(shared).expect("the blocking closure has returned");
 
-/// The output of `handle`, waited for in `block_on` on the runtime in `slot`.
-fn rt_block_on_output(
-    slot: &std::sync::Mutex<Option<Runtime>>,
-    handle: runtime::JoinHandle<Result<u32, runtime::JoinError>>,
-) -> u32 {
-    let rt = slot.lock().unwrap();
-    rt.as_ref().unwrap().block_on(handle).unwrap().unwrap()
+    // Dropped from a thread of its own blocking pool.
+    let drops = DropCounter::default();
+    let guard = drops.guard();
+    drop(rt.spawn(async move {
+        let _guard = guard;
+        std::future::pending::<()>().await
+    }));
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(None::<Runtime>));
+    let (tx, rx) = mpsc::channel();
+    drop(rt.spawn_blocking({
+        let slot = slot.clone();
+        move || {
+            let rt = loop {
+                if let Some(rt) = slot.lock().unwrap().take() {
+                    break rt;
+                }
+                std::thread::yield_now();
+            };
+            drop(rt);
+            tx.send(()).unwrap();
+        }
+    }));
+    *slot.lock().unwrap() = Some(rt);
+    rx.recv_timeout(LIMIT).unwrap();
+    assert_eq!(drops.dropped(), 1);
 }
 
 /// A connected pair of TCP streams, created inside `block_on` on this thread.
