@@ -225,6 +225,9 @@ fn sockets_created_in_an_earlier_block_on_are_served_at_loopback_speed() {
 fn sleeps_in_a_second_threads_block_on_have_millisecond_granularity() {
     const SLEEPS: u32 = 100;
     let rt = std::sync::Arc::new(rt(2));
+    // Worker 0 holds a pinned task of this thread's, so the second thread cannot be worker 0
+    // (as it could when the caller of `block_on` took worker 0 over).
+    rt.block_on_pinned(|| async { drop(runtime::spawn_local(std::future::pending::<()>())) });
     let took = on_thread(move || {
         rt.block_on(async {
             let start = Instant::now();
