@@ -99,6 +99,7 @@ mod affinity;
 mod blocking;
 mod builder;
 mod fd_limit;
+mod join_set;
 pub mod fs;
 #[cfg(feature = "hyper")]
 pub mod hyper;
@@ -116,7 +117,8 @@ pub use builder::{Builder, PIN_ENV, STAND_IN_ENV, STEALING_ENV, WORKERS_ENV};
 pub use macros::{main, test};
 pub use runtime::Runtime;
 pub use scheduler::metrics::{RuntimeMetrics, WorkerMetrics};
-pub use task::{yield_now, JoinError, JoinHandle, JoinSet};
+pub use join_set::JoinSet;
+pub use task::{yield_now, JoinError, JoinHandle};
 
 // `futures-util`'s future combinators, so that users need no other crate for them.
 #[doc(no_inline)]

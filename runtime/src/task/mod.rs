@@ -23,7 +23,6 @@
 
 mod harness;
 mod join;
-mod join_set;
 mod registry;
 mod yield_now;
 
@@ -33,7 +32,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 pub(crate) use join::AbortHandle;
 pub use join::{JoinError, JoinHandle};
-pub use join_set::JoinSet;
 pub(crate) use registry::Registry;
 pub use yield_now::yield_now;
 

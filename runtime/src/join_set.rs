@@ -10,7 +10,7 @@ use std::future::Future;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
-use super::{JoinError, JoinHandle};
+use crate::{JoinError, JoinHandle};
 
 /// A collection of tasks spawned on the runtime, whose outputs come out as the tasks finish.
 ///
