@@ -607,7 +607,7 @@ fn dropping_the_runtime_inside_its_own_task_finishes_the_shutdown_elsewhere() {
                 std::future::pending::<()>().await
             }
         });
-        // On worker 1: worker 0 runs nothing outside `block_on`.
+        // Spawned from outside: a worker runs it at once.
         let task = rt.spawn({
             let rt = rt.clone();
             async move {

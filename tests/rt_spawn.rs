@@ -885,7 +885,7 @@ fn block_on_from_a_second_thread() {
                 7
             });
             let value = bounded(LIMIT, spawned).await.unwrap();
-            // A timer set from this thread goes on worker 0's wheel.
+            // A timer set from this thread goes on a worker's wheel.
             let start = std::time::Instant::now();
             sleep(Duration::from_millis(20)).await;
             assert!(start.elapsed() >= Duration::from_millis(20));
@@ -943,11 +943,12 @@ async fn unless<F: Future>(future: F, gave_up: &Notify) -> Option<F::Output> {
     .await
 }
 
-/// `block_on` on a second thread while the home thread of worker 0 stays outside `block_on`:
-/// spawns a task and sleeps. `None` if it did not finish within `LIMIT`.
+/// `block_on` on a second thread while the first caller of `block_on` stays outside it (that
+/// thread ran worker 0 in an earlier thread model): spawns a task and sleeps. `None` if it did
+/// not finish within `LIMIT`.
 fn block_on_from_a_second_thread_while_home_idles(workers: usize) -> Option<u32> {
     let rt = support::rt(workers);
-    // This thread becomes worker 0's home, then stays out of `block_on`.
+    // This thread calls `block_on` first, then stays out of it.
     rt.block_on(async {});
     thread::scope(|s| {
         s.spawn(|| {
@@ -965,7 +966,7 @@ fn block_on_from_a_second_thread_while_home_idles(workers: usize) -> Option<u32>
             let outcome = rt.block_on(unless(
                 async {
                     let value = runtime::spawn(async { 1 }).await.unwrap();
-                    // On worker 0's wheel.
+                    // On a worker's wheel.
                     sleep(Duration::from_millis(5)).await;
                     value
                 },

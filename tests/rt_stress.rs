@@ -110,7 +110,7 @@ fn aborts_racing_with_polls_on_another_worker_are_never_lost() {
     /// The bound on each round's wait, for the handles and for worker 1.
     const ROUND_LIMIT: Duration = Duration::from_secs(20);
     let runtime = rt(2);
-    runtime.block_on(async {
+    runtime.block_on_pinned(|| async {
         for _ in 0..ROUNDS {
             let drops = DropCounter::default();
             let spawned = Arc::new(Mutex::new(None));

@@ -587,36 +587,50 @@ rt_test! {
 
 #[test]
 fn a_sleep_completes_after_its_task_moves_to_another_worker() {
-    let rt = support::rt(2);
-    let main_thread = thread::current().id();
+    // No stealing: a task runs where it is woken, so the moves below are certain.
+    let rt = runtime::Builder::new()
+        .workers(2)
+        .pin_workers(false)
+        .stealing(false)
+        .build()
+        .unwrap();
     let moved = Arc::new(Notify::default());
     let (registered_tx, registered_rx) = mpsc::channel();
-    // Worker 0 runs only inside `block_on`, so until then the task can only run on worker 1,
-    // and its sleep goes on worker 1's wheel.
-    let task = rt.spawn({
-        let moved = moved.clone();
+    let setup = std::sync::Mutex::new(Some((moved.clone(), registered_tx)));
+    // Spawned on worker 1, where its sleep goes on worker 1's wheel.
+    let spawners = rt.on_each_worker(move |worker| {
+        let setup = setup.lock().unwrap().take().filter(|_| worker == 1);
         async move {
-            let first = thread::current().id();
-            let mut s = sleep(ms(40));
-            let deadline = s.deadline();
-            // Registers it there, unless it is due already (on a very slow machine).
-            let _ = poll_once(&mut s).await;
-            registered_tx.send(()).unwrap();
-            moved.wait().await;
-            // Woken from worker 0: this poll moves the sleep's waker to wherever the task
-            // runs now, while the timer stays on worker 1's wheel.
-            s.await;
-            (first, deadline, Instant::now())
+            setup.map(|(moved, registered_tx)| {
+                runtime::spawn(async move {
+                    let first = runtime::worker_index();
+                    let mut s = sleep(ms(40));
+                    let deadline = s.deadline();
+                    // Registers it there, unless it is due already (on a very slow machine).
+                    let _ = poll_once(&mut s).await;
+                    registered_tx.send(()).unwrap();
+                    moved.wait().await;
+                    // Woken from worker 0: this poll moves the sleep's waker to worker 0,
+                    // while the timer stays on worker 1's wheel.
+                    let second = runtime::worker_index();
+                    s.await;
+                    (first, second, deadline, Instant::now())
+                })
+            })
         }
     });
+    let mut task = None;
+    for spawner in spawners {
+        task = task.or(rt.block_on(bounded(LIMIT, spawner)).unwrap());
+    }
     registered_rx
         .recv_timeout(LIMIT)
         .expect("the task never ran on worker 1");
-    let (first, deadline, woke) = rt.block_on(async {
-        moved.notify();
-        bounded(LIMIT, task).await.unwrap()
-    });
-    assert_ne!(first, main_thread, "the task first ran on worker 0");
+    rt.block_on_pinned(move || async move { moved.notify() });
+    let (first, second, deadline, woke) = rt
+        .block_on(bounded(LIMIT, task.expect("worker 1 spawned it")))
+        .unwrap();
+    assert_eq!((first, second), (Some(1), Some(0)), "the task did not move");
     assert!(woke >= deadline, "the sleep woke early");
 }
 
@@ -625,8 +639,8 @@ fn a_sleep_from_a_thread_that_is_no_worker() {
     for workers in [1, 2] {
         let rt = support::rt(workers);
         let (deadline, woke) = support::block_on_second_thread(&rt, || async {
-            // Goes on worker 0's wheel, which the first thread drives; it waits for a long
-            // timer of its own, so this one must wake it earlier.
+            // Goes on the wheel of a worker, which this thread does not drive; the worker
+            // may sleep waiting for a later timer, so this one must wake it earlier.
             let s = sleep(ms(10));
             let deadline = s.deadline();
             s.await;
@@ -638,8 +652,8 @@ fn a_sleep_from_a_thread_that_is_no_worker() {
 
 #[test]
 fn sleeps_added_from_another_thread_wake_a_parked_owner_every_time() {
-    // Each sleep goes on worker 0's wheel while its owner is parked for up to a minute (the
-    // bound in `block_on_second_thread`): a wake lost in the race between parking and
+    // Each sleep goes on the worker's wheel while the worker is parked for up to a minute
+    // (the bound in `block_on_second_thread`): a wake lost in the race between parking and
     // adding a timer leaves the owner asleep until that bound fails the test.
     let rt = support::rt(1);
     support::block_on_second_thread(&rt, || async {

@@ -15,6 +15,7 @@ mod config;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
 use syn::{braced, token, Attribute, Signature, Visibility};
 
 use config::Config;
@@ -215,24 +216,32 @@ fn expand_fn(kind: Kind, input: EntryFn, config: &Config, callable: bool) -> Tok
     let (start, end) = last_statement_span(&body, brace.span.close());
     let entry = callable && (kind == Kind::Test || sig.ident == "main");
     let run = if entry {
-        let (output, report) = match &sig.output {
-            syn::ReturnType::Type(_, ty) if !is_unit(ty) => {
-                let ty = ty.clone();
-                sig.output = syn::parse_quote!(-> ::std::process::ExitCode);
-                (
-                    quote!(#ty),
-                    quote!(::std::process::Termination::report(output)),
-                )
-            }
-            _ => (quote!(()), quote!(output)),
-        };
         let body = quote_spanned!(start=> body);
         let awaited = quote_spanned!(end=> #body.await);
+        let finish = match &sig.output {
+            syn::ReturnType::Type(_, ty) if !is_unit(ty) => {
+                // `impl Termination` cannot name a `let`'s type: its body is checked by the
+                // call alone, spanned at the return type.
+                let ty = ty.clone();
+                let output = match *ty {
+                    syn::Type::ImplTrait(_) => quote!(#awaited),
+                    _ => quote!({
+                        let output: #ty = #awaited;
+                        output
+                    }),
+                };
+                sig.output = syn::parse_quote!(-> ::std::process::ExitCode);
+                quote_spanned!(ty.span()=> ::std::process::Termination::report(#output))
+            }
+            _ => quote! {
+                let output: () = #awaited;
+                output
+            },
+        };
         quote! {
             runtime.block_on_pinned(move || async move {
                 let body = async move #block;
-                let output: #output = #awaited;
-                #report
+                #finish
             })
         }
     } else {
@@ -256,7 +265,7 @@ fn expand_fn(kind: Kind, input: EntryFn, config: &Config, callable: bool) -> Tok
     };
     match (kind, callable) {
         (Kind::Main, true) => function,
-        // Nested, it is no longer the entry point, which a stand-in provides.
+        // Nested, it is no longer the entry point, which a placeholder provides.
         (Kind::Main, false) => quote!(fn main() { #function }),
         (Kind::Test, true) => quote!(#[::core::prelude::v1::test] #function),
         (Kind::Test, false) => function,

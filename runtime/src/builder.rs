@@ -113,8 +113,8 @@ impl Builder {
     /// running has its reactor turned and its timers fired by an idle peer, so its sockets
     /// are still served, and one stuck for 100 ms is reported as a `tracing` warning. The
     /// watch costs each idle worker a wake-up every 10 ms while a peer runs and every 100 ms
-    /// while all sleep. With stealing and stand-ins both off, each loop is a thread-per-core
-    /// server of its own that no other thread touches.
+    /// while all sleep. With stealing and stand-ins both off, no loop runs another's tasks or
+    /// turns another's reactor: the thread-per-core model.
     ///
     /// ```
     /// let runtime = runtime::Builder::new().workers(2).stealing(false).stand_in(false).build()?;

@@ -28,7 +28,8 @@
 //!
 //! - Tasks: [`spawn`] (`Send`, may run on any worker), [`spawn_local`] (pinned to the current
 //!   worker, may hold `Rc` and `RefCell`), [`JoinHandle`], [`JoinSet`], [`yield_now`].
-//! - Sockets: [`net`] (TCP, UDP, Unix domain), registered with the loop that creates them.
+//! - Sockets: [`net`] (TCP, UDP, Unix domain), registered with the loop that creates them
+//!   (created outside the workers, with a worker chosen in turn).
 //! - Time: [`time`] (`sleep`, `timeout`, `interval`).
 //! - hyper 1.x (feature `hyper`): its executor, timer and I/O traits in `runtime::hyper`.
 //! - Blocking work: [`spawn_blocking`], and [`fs`] on top of it.
@@ -99,10 +100,10 @@ mod affinity;
 mod blocking;
 mod builder;
 mod fd_limit;
-mod join_set;
 pub mod fs;
 #[cfg(feature = "hyper")]
 pub mod hyper;
+mod join_set;
 mod loom;
 mod runtime;
 mod scheduler;
@@ -114,18 +115,19 @@ pub mod time;
 use std::future::Future;
 
 pub use builder::{Builder, PIN_ENV, STAND_IN_ENV, STEALING_ENV, WORKERS_ENV};
+pub use join_set::JoinSet;
 pub use macros::{main, test};
 pub use runtime::Runtime;
 pub use scheduler::metrics::{RuntimeMetrics, WorkerMetrics};
-pub use join_set::JoinSet;
 pub use task::{yield_now, JoinError, JoinHandle};
 
 // `futures-util`'s future combinators, so that users need no other crate for them.
 #[doc(no_inline)]
 pub use futures_util::{future, join, pin_mut, select, select_biased, stream, try_join};
 
-/// Sockets, registered with the event loop of the thread that creates them, and [`serve`](net::serve)
-/// for listeners sharded across every loop.
+/// Sockets, registered with the event loop of the thread that creates them (or, created on a
+/// thread that is no worker, with a worker chosen in turn), and [`serve`](net::serve) for
+/// listeners sharded across every loop.
 pub mod net {
     pub use crate::serve::{serve, serve_with, Drain, ServeOptions, Server, ShutdownReport};
     pub use net::{
@@ -209,7 +211,8 @@ where
 /// [`Builder::max_blocking_threads`] (512 by default; past that, closures wait for a free
 /// thread), and a thread idle for [`Builder::blocking_keep_alive`] (10 s) exits. The threads
 /// are named `{thread_name}-blocking` (`runtime-blocking` by default). The closure runs inside
-/// the runtime, so it may [`spawn`] tasks (and, as a task, may not call [`Runtime::block_on`]).
+/// the runtime, so it may [`spawn`] tasks, and may wait for them with [`Runtime::block_on`]
+/// (its thread is no worker).
 ///
 /// A panic in the closure makes the handle give a [`JoinError`] for which
 /// [`is_panic`](JoinError::is_panic) is true. [`JoinHandle::abort`] keeps a closure that has

@@ -10,9 +10,11 @@
 //! Dropping the runtime closes it (new spawns are cancelled at once, queued tasks are dropped
 //! instead of polled), wakes and joins every worker thread (each drops the tasks pinned to it
 //! on its own thread before it exits, and the last drops every stealable task left), and
-//! finally fails the sockets and timers that outlive it. The thread that drops it only waits: it may be any
-//! thread, in a thread-local destructor too. Dropped inside one of its own tasks, the runtime
-//! finishes shutting down on a thread of its own once that task returns to its loop.
+//! finally fails the sockets and timers that outlive it. The thread that drops it mostly
+//! waits (it drops the blocking closures not started yet, and any task a worker thread that
+//! never started left behind): it may be any thread, in a thread-local destructor too. Dropped
+//! inside one of its own tasks, the runtime finishes shutting down on a thread of its own once
+//! that task returns to its loop.
 //!
 //! Blocking closures not started yet are dropped first; those running are detached (see
 //! `blocking`).
@@ -170,6 +172,8 @@ impl Runtime {
         Fut: Future + 'static,
         Fut::Output: Send + 'static,
     {
+        // Checked before the task exists: a caller that may not wait must not start it.
+        scheduler::assert_may_block();
         let task = self.shared.spawn_pinned(0, make);
         match self.block_on(task) {
             Ok(output) => output,

@@ -7,7 +7,8 @@
 //! that is not I/O (a task scheduled from another thread, a timer that moved earlier).
 //!
 //! One thread turns a given reactor at a time: the loop that owns it, or a peer standing in for
-//! a loop stuck in a long task ([`Reactor::try_turn`]). Any thread may register
+//! a loop stuck in a long task, who only tries it ([`Reactor::try_turn_now`]). Any thread may
+//! register
 //! with it, deregister from it or wake it, since a socket can be dropped, and a task polled, on
 //! any thread. The slot table sits behind a mutex that `turn` takes once per batch of events,
 //! never while it runs wakers.
@@ -152,17 +153,17 @@ impl Reactor {
     /// reactor (`None`): how a peer delivers the events of a loop stuck in a long task, and
     /// how a loop looks at its sockets between tasks. The reactor is released before any
     /// task is woken, so whoever turns it next waits for one `epoll_wait` that returns at
-    /// once, never for the wakers.
-    pub fn try_turn_now(&self) -> Option<io::Result<TurnStats>> {
-        let mut wakers = Vec::new();
+    /// once, never for the wakers. `wakers` is the caller's buffer for them, left empty, so
+    /// that a turn allocates nothing once it has grown.
+    pub fn try_turn_now(&self, wakers: &mut Vec<Waker>) -> Option<io::Result<TurnStats>> {
         let stats = {
             let mut driver = self.inner.driver.try_lock()?;
             let Driver {
                 poll, events, turn, ..
             } = &mut *driver;
-            self.fetch(poll, events, turn, Some(Duration::ZERO), &mut wakers)
+            self.fetch(poll, events, turn, Some(Duration::ZERO), wakers)
         };
-        crate::wake_all(wakers);
+        crate::wake_all(wakers.drain(..));
         Some(stats)
     }
 

@@ -103,7 +103,7 @@ fn a_wake_through_unpark_is_never_lost() {
         waker.join().unwrap();
         assert!(
             !sleeps || woken.load(Ordering::SeqCst),
-            "the block_on future was woken while its worker fell asleep unwoken"
+            "a flag was set while its worker fell asleep unwoken"
         );
     });
 }
@@ -129,7 +129,7 @@ fn a_stand_ins_turn_never_swallows_the_owners_wake() {
             let stand_in = {
                 let (reactor, timers) = (reactor.clone(), timers.clone());
                 spawn_big(move || {
-                    stand_in::turn_for(&reactor, &timers);
+                    stand_in::turn_for(&reactor, &timers, &mut Vec::new());
                 })
             };
             let sleeps = worker_parks(&park, || !inbox.is_empty());

@@ -39,7 +39,7 @@ pub(crate) use local::Local;
 pub(crate) use shared::{Remote, Shared};
 pub(crate) use shutdown::drop_stealable;
 pub(crate) use spawn::{on_each_worker, Placement};
-pub(crate) use waiter::block_on;
+pub(crate) use waiter::{assert_may_block, block_on};
 
 /// Runs worker `local` on this thread until the runtime closes, then drops the tasks pinned
 /// to it; the last worker to get there drops the stealable tasks left.

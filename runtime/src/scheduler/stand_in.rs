@@ -17,6 +17,7 @@
 //! off, no worker looks at its peers, and an idle worker sleeps until it has something to do.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::task::Waker;
 use std::time::Duration;
 
 use super::Shared;
@@ -103,6 +104,7 @@ pub(super) fn stand_in_for_stuck_peers(shared: &Shared, me: usize) -> bool {
     }
     let now_ms = shared.now_ms();
     let mut turned = false;
+    let mut wakers = Vec::new();
     for (i, peer) in shared.workers.iter().enumerate() {
         if i == me || peer.park.is_parked() {
             continue;
@@ -112,8 +114,10 @@ pub(super) fn stand_in_for_stuck_peers(shared: &Shared, me: usize) -> bool {
         if now_ms.saturating_sub(last_visit) < STUCK_AFTER_MS {
             continue;
         }
-        peer.watch.report(i, last_turn, now_ms);
-        if turn_for(&peer.reactor, &peer.timers) {
+        // A reactor another thread is turning is no sign of a stuck owner (it may be waking
+        // from a long sleep): only a peer this thread could turn for is reported.
+        if turn_for(&peer.reactor, &peer.timers, &mut wakers) {
+            peer.watch.report(i, last_turn, now_ms);
             // The next stand-in comes a full period later, so idle peers do not spin on a
             // stuck loop's reactor and timer lock.
             peer.watch.stood_in.store(now_ms, Relaxed);
@@ -126,8 +130,8 @@ pub(super) fn stand_in_for_stuck_peers(shared: &Shared, me: usize) -> bool {
 
 /// Turns a peer's reactor without waiting and fires its due timers, unless its owner or
 /// another stand-in is turning it; true if it turned. A wake the turn consumed is passed on.
-pub(super) fn turn_for(reactor: &net::Reactor, timers: &Timers) -> bool {
-    let Some(turn) = reactor.try_turn_now() else {
+pub(super) fn turn_for(reactor: &net::Reactor, timers: &Timers, wakers: &mut Vec<Waker>) -> bool {
+    let Some(turn) = reactor.try_turn_now(wakers) else {
         return false;
     };
     // An error is the owner's to report: its own next turn fails the same way.
@@ -160,7 +164,7 @@ mod tests {
         let owner = &shared.workers[0];
         // A task handed to the owner as it was about to sleep.
         owner.wake_reactor();
-        assert!(turn_for(&owner.reactor, &owner.timers));
+        assert!(turn_for(&owner.reactor, &owner.timers, &mut Vec::new()));
         let stats = owner.reactor.turn(Some(Duration::ZERO)).unwrap();
         assert!(stats.woken_up, "the owner would sleep through its work");
     }
@@ -172,11 +176,11 @@ mod tests {
         std::thread::scope(|s| {
             let turning = s.spawn(|| owner.reactor.turn(Some(Duration::from_millis(300))));
             // Give the owner time to be inside its turn.
-            while owner.reactor.try_turn_now().is_some() {
+            while owner.reactor.try_turn_now(&mut Vec::new()).is_some() {
                 std::thread::yield_now();
             }
             let start = std::time::Instant::now();
-            assert!(!turn_for(&owner.reactor, &owner.timers));
+            assert!(!turn_for(&owner.reactor, &owner.timers, &mut Vec::new()));
             assert!(start.elapsed() < Duration::from_millis(250));
             owner.wake_reactor();
             turning.join().unwrap().unwrap();

@@ -29,12 +29,7 @@ thread_local! {
 /// On a worker of any runtime, or inside another `block_on`: the thread would block the
 /// loop or the future it runs.
 pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output {
-    assert!(
-        !context::is_worker() && !WAITING.with(Cell::get),
-        "`Runtime::block_on` cannot be called from inside a runtime (on a worker, or within \
-         another `block_on`): it would block the thread that runs the outer future; `.await` \
-         the future instead"
-    );
+    assert_may_block();
     let _waiting = Waiting::enter();
     let _enter = context::enter_outside(shared.clone());
     let signal = Arc::new(Signal::new());
@@ -47,6 +42,17 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         }
         signal.wait();
     }
+}
+
+/// Panics if this thread may not block on a runtime: it is a worker of any runtime, or inside
+/// another `block_on`.
+pub(crate) fn assert_may_block() {
+    assert!(
+        !context::is_worker() && !WAITING.with(Cell::get),
+        "`Runtime::block_on` cannot be called from inside a runtime (on a worker, or within \
+         another `block_on`): it would block the thread that runs the outer future; `.await` \
+         the future instead"
+    );
 }
 
 /// Marks the thread as inside `block_on` until dropped (also while unwinding).

@@ -23,6 +23,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Arc;
+use std::task::Waker;
 use std::time::Duration;
 
 use crossbeam_deque::Steal;
@@ -54,6 +55,8 @@ pub(crate) struct Worker {
     rng: Rng,
     /// Swapped with the inbox so draining it allocates nothing.
     inbox_batch: Vec<Runnable>,
+    /// The wakers of a turn between tasks, kept so that turning allocates nothing.
+    woken: Vec<Waker>,
     _enter: EnterGuard,
 }
 
@@ -74,6 +77,7 @@ impl Worker {
             taken: 0,
             lifo_streak: 0,
             inbox_batch: Vec::new(),
+            woken: Vec::new(),
         }
     }
 
@@ -268,7 +272,7 @@ impl Worker {
     fn poll_io(&mut self, timeout: Option<Duration>) {
         let remote = &*self.remote;
         let turn = match timeout {
-            Some(Duration::ZERO) => remote.reactor.try_turn_now(),
+            Some(Duration::ZERO) => remote.reactor.try_turn_now(&mut self.woken),
             _ => Some(remote.reactor.turn(timeout)),
         };
         if let Some(turn) = turn {

@@ -152,7 +152,10 @@ where
     H: Fn(TcpStream, SocketAddr) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let workers = crate::metrics().workers.len();
+    let workers = crate::scheduler::context::current("`runtime::net::serve`")
+        .0
+        .workers
+        .len();
     let listen = ListenOptions::new().reuse_port(true);
     // The first bind fixes the port (for port 0), the others share it.
     let first = listen.bind_std(addr)?;

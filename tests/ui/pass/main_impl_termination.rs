@@ -1,0 +1,4 @@
+#[runtime::main]
+async fn main() -> impl std::process::Termination {
+    Ok::<(), std::io::Error>(())
+}
