@@ -599,7 +599,11 @@ fn a_sleep_completes_after_its_task_moves_to_another_worker() {
     let setup = std::sync::Mutex::new(Some((moved.clone(), registered_tx)));
     // Spawned on worker 1, where its sleep goes on worker 1's wheel.
     let spawners = rt.on_each_worker(move |worker| {
-        let setup = setup.lock().unwrap().take().filter(|_| worker == 1);
+        let setup = if worker == 1 {
+            setup.lock().unwrap().take()
+        } else {
+            None
+        };
         async move {
             setup.map(|(moved, registered_tx)| {
                 runtime::spawn(async move {
