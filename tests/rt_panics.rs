@@ -8,12 +8,11 @@
 
 mod support;
 
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Wake, Waker};
 use std::time::Duration;
 
 use runtime::time::sleep;
@@ -163,17 +162,15 @@ fn break_the_event_loop() {
                 unsafe { libc::close(fd) };
             }
         }
-        // Parks: epoll_wait on the closed descriptor fails.
-        let woke = AtomicBool::new(false);
-        poll_fn(|_| {
-            if woke.swap(true, Ordering::SeqCst) {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
-            }
-        })
-        .await;
+        // Work for the worker: it wakes from the wait it may be in (a wait under way keeps
+        // the instance alive) and, out of work again, parks: epoll_wait on the closed
+        // descriptor fails.
+        drop(runtime::spawn(async {}));
     });
+    // The worker aborts the process meanwhile; a child still alive after this returns
+    // normally, which the parent reports.
+    std::thread::sleep(Duration::from_secs(30));
+    std::mem::forget(rt);
 }
 
 #[test]
