@@ -144,7 +144,10 @@ fn one_task_in_a_hundred_panicking_hurts_no_other() {
     assert_eq!(drops.dropped(), TASKS, "every task's future was dropped");
     drop(rt);
     // At most: the thread of a test that ran before this one may still be exiting.
-    assert!(support::thread_count() <= threads, "threads left behind");
+    assert!(
+        support::thread_count_settled(threads) <= threads,
+        "threads left behind"
+    );
     assert!(support::fd_count() <= fds, "file descriptors left open");
 }
 

@@ -81,6 +81,20 @@ pub fn thread_count() -> usize {
         .count()
 }
 
+/// The number of threads of this process once it is at most `limit`, waiting up to 20 s for
+/// it: a joined thread can still be listed for a moment after `join` returns, until the
+/// kernel has reaped it.
+pub fn thread_count_settled(limit: usize) -> usize {
+    let give_up = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let count = thread_count();
+        if count <= limit || std::time::Instant::now() > give_up {
+            return count;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 /// Counts its own drops, to observe that a future was dropped.
 #[derive(Clone, Default)]
 pub struct DropCounter(Arc<AtomicUsize>);
