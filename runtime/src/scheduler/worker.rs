@@ -140,7 +140,7 @@ impl Worker {
     }
 
     /// A pinned task that another thread woke.
-    pub(super) fn pop_inbox(&mut self) -> Option<Runnable> {
+    fn pop_inbox(&mut self) -> Option<Runnable> {
         self.drain_inbox();
         self.local.pop_pinned()
     }
