@@ -258,7 +258,8 @@ mod tests {
 
     #[test]
     fn finish_by_counts_the_connections_that_end_and_those_it_aborts() {
-        rt().block_on(async {
+        // On the only worker: the tasks start once this body yields, after it counts.
+        rt().block_on_pinned(|| async {
             let set = Connections::default();
             set.start(None, |place| crate::spawn(Tracked::new(async {}, place)));
             set.start(None, |place| {
