@@ -3,6 +3,7 @@
 use std::io;
 use std::time::Duration;
 
+use crate::scheduler::MAX_WORKERS;
 use crate::Runtime;
 use crate::{blocking, fd_limit};
 
@@ -76,9 +77,13 @@ impl Builder {
     ///
     /// # Panics
     ///
-    /// If `workers` is zero.
+    /// If `workers` is zero or above 65,534.
     pub fn workers(mut self, workers: usize) -> Builder {
         assert!(workers > 0, "a runtime needs at least one worker");
+        assert!(
+            workers <= MAX_WORKERS,
+            "a runtime has at most {MAX_WORKERS} workers"
+        );
         self.workers = Some(workers);
         self
     }
@@ -162,7 +167,7 @@ impl Builder {
 
     /// Starts the runtime: creates each worker's reactor and spawns the worker threads.
     ///
-    /// Fails if `RUNTIME_WORKERS` is set to something other than a positive integer, or if
+    /// Fails if `RUNTIME_WORKERS` is set to something other than an integer from 1 to 65,534, or if
     /// the OS refuses an epoll instance or a thread.
     pub fn build(self) -> io::Result<Runtime> {
         let workers = match self.workers {
@@ -214,10 +219,10 @@ fn workers_from_env() -> io::Result<Option<usize>> {
         return Ok(None);
     };
     match value.to_str().map(|v| v.trim().parse::<usize>()) {
-        Some(Ok(n)) if n > 0 => Ok(Some(n)),
+        Some(Ok(n)) if n > 0 && n <= MAX_WORKERS => Ok(Some(n)),
         _ => Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("{WORKERS_ENV} must be a positive integer, got {value:?}"),
+            format!("{WORKERS_ENV} must be an integer from 1 to {MAX_WORKERS}, got {value:?}"),
         )),
     }
 }

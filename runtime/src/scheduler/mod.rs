@@ -38,7 +38,7 @@ mod shutdown_tests;
 pub(crate) use local::Local;
 pub(crate) use shared::{Remote, Shared};
 pub(crate) use shutdown::drop_stealable;
-pub(crate) use spawn::{on_each_worker, Placement};
+pub(crate) use spawn::{on_each_worker, Placement, MAX_WORKERS};
 pub(crate) use waiter::{assert_may_block, block_on};
 
 /// Runs worker `local` on this thread until the runtime closes, then drops the tasks pinned

@@ -24,6 +24,34 @@ pub(crate) enum Placement {
     Blocking,
 }
 
+/// The most workers a runtime can have: a pinned task's worker must fit its two-byte tag.
+pub(crate) const MAX_WORKERS: usize = BLOCKING as usize;
+
+const STEALABLE: u16 = u16::MAX;
+const BLOCKING: u16 = u16::MAX - 1;
+
+impl Placement {
+    /// The placement as the task's tag (see `task::Meta`).
+    fn tag(self) -> u16 {
+        match self {
+            Placement::Stealable => STEALABLE,
+            Placement::Blocking => BLOCKING,
+            Placement::Pinned(worker) => {
+                debug_assert!(worker < MAX_WORKERS);
+                worker as u16
+            }
+        }
+    }
+
+    fn from_tag(tag: u16) -> Placement {
+        match tag {
+            STEALABLE => Placement::Stealable,
+            BLOCKING => Placement::Blocking,
+            worker => Placement::Pinned(worker.into()),
+        }
+    }
+}
+
 impl Shared {
     /// Creates a task placed as `placement` and schedules it.
     pub(crate) fn spawn<F>(
@@ -35,12 +63,12 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let schedule = self.schedule_fn(placement);
         self.start(task::new(
             &self.registry,
             self.shard(placement),
+            placement.tag(),
             future,
-            schedule,
+            self.schedule_fn(),
         ))
     }
 
@@ -53,12 +81,12 @@ impl Shared {
     {
         debug_assert_eq!(context::worker_index(), Some(worker));
         let placement = Placement::Pinned(worker);
-        let schedule = self.schedule_fn(placement);
         self.start(task::new_pinned(
             &self.registry,
             self.shard(placement),
+            placement.tag(),
             future,
-            schedule,
+            self.schedule_fn(),
         ))
     }
 
@@ -110,15 +138,16 @@ impl Shared {
         }
     }
 
-    fn schedule_fn(self: &Arc<Self>, placement: Placement) -> impl task::Schedule {
+    /// Where a woken task goes, by the placement in its tag.
+    fn schedule_fn(self: &Arc<Self>) -> impl task::Schedule {
         let shared = self.clone();
-        async_task::WithInfo(
-            move |runnable, info: async_task::ScheduleInfo| match placement {
+        async_task::WithInfo(move |runnable: Runnable, info: async_task::ScheduleInfo| {
+            match Placement::from_tag(runnable.metadata().tag()) {
                 Placement::Stealable => shared.schedule(runnable, info.woken_while_running),
                 Placement::Pinned(worker) => shared.schedule_pinned(worker, runnable),
                 Placement::Blocking => shared.blocking.schedule(runnable),
-            },
-        )
+            }
+        })
     }
 
     /// Queues a new task, or drops it if the runtime is closing: its handle then reports it
@@ -157,5 +186,22 @@ struct AbortOnDrop<T>(JoinHandle<T>);
 impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::{Placement, MAX_WORKERS};
+
+    #[test]
+    fn a_placement_survives_its_tag() {
+        for placement in [
+            Placement::Stealable,
+            Placement::Blocking,
+            Placement::Pinned(0),
+            Placement::Pinned(MAX_WORKERS - 1),
+        ] {
+            assert_eq!(Placement::from_tag(placement.tag()), placement);
+        }
     }
 }

@@ -9,7 +9,8 @@
 //!   unwinding into the loop, and dropping the future takes the task out of the registry.
 //! - [`Registry`](registry::Registry) holds a waker of every live task, so shutdown can reach
 //!   tasks that sit in no queue.
-//! - [`Meta`] rides in the task's header: the abort flag. An abort sets it and wakes the task;
+//! - [`Meta`] rides in the task's header: the scheduler's tag for where the task runs, and the
+//!   abort flag. An abort sets the flag and wakes the task;
 //!   the harness sees it when the task is next polled and drops the future there, on the loop
 //!   that polls it (a pinned task's future must never be dropped elsewhere). The look is
 //!   inside `poll`, not before `Runnable::run`: a wake that finds the task already scheduled
@@ -40,13 +41,21 @@ use harness::Unbound;
 /// A task ready to be polled, as the queues hold it.
 pub(crate) type Runnable = async_task::Runnable<Meta>;
 
-/// Per-task data kept in the task's header.
-#[derive(Debug, Default)]
+/// Per-task data kept in the task's header. It fits the padding the header has without it
+/// (four bytes with the task cell's own flag), so it costs no memory per task: a schedule
+/// function that carried the placement itself made every task's cell 16 bytes larger.
+#[derive(Debug)]
 pub(crate) struct Meta {
     aborted: AtomicBool,
+    tag: u16,
 }
 
 impl Meta {
+    /// The scheduler's two-byte note of where the task runs, given at creation.
+    pub(crate) fn tag(&self) -> u16 {
+        self.tag
+    }
+
     fn abort(&self) {
         // Release: pairs with the loop's acquire, which then drops the future unpolled.
         self.aborted.store(true, Ordering::Release);
@@ -89,11 +98,12 @@ pub(crate) trait Schedule: async_task::Schedule<Meta> + Send + Sync + 'static {}
 
 impl<S: async_task::Schedule<Meta> + Send + Sync + 'static> Schedule for S {}
 
-/// Creates a `Send` task, recorded in registry shard `shard`, that `schedule` queues when it
-/// is woken. The caller starts it with the returned runnable.
+/// Creates a `Send` task, recorded in registry shard `shard` and tagged `tag`, that `schedule`
+/// queues when it is woken. The caller starts it with the returned runnable.
 pub(crate) fn new<F, S>(
     registry: &Registry,
     shard: usize,
+    tag: u16,
     future: F,
     schedule: S,
 ) -> (Runnable, JoinHandle<F::Output>)
@@ -102,7 +112,7 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    create(registry, shard, future, |f, b| {
+    create(registry, shard, tag, future, |f, b| {
         b.spawn(|meta| f.bind(meta), schedule)
     })
 }
@@ -111,6 +121,7 @@ where
 pub(crate) fn new_pinned<F, S>(
     registry: &Registry,
     shard: usize,
+    tag: u16,
     future: F,
     schedule: S,
 ) -> (Runnable, JoinHandle<F::Output>)
@@ -119,7 +130,7 @@ where
     F::Output: 'static,
     S: Schedule,
 {
-    create(registry, shard, future, |f, b| {
+    create(registry, shard, tag, future, |f, b| {
         b.spawn_local(|meta| f.bind(meta), schedule)
     })
 }
@@ -128,17 +139,38 @@ where
 type Task<T> = async_task::Task<harness::Output<T>, Meta>;
 
 /// Records a task in registry shard `shard`, has `build` make its cell (with the given task
-/// builder) around the future, harnessed once the cell hands it the task's metadata.
+/// builder, carrying `tag`) around the future, harnessed once the cell hands it the task's
+/// metadata.
 fn create<F: Future>(
     registry: &Registry,
     shard: usize,
+    tag: u16,
     future: F,
     build: impl FnOnce(Unbound<F>, async_task::Builder<Meta>) -> (Runnable, Task<F::Output>),
 ) -> (Runnable, JoinHandle<F::Output>) {
     let (runnable, task) = registry.insert(shard, |slot| {
         let future = Unbound::new(future, slot);
-        build(future, async_task::Builder::new().metadata(Meta::default()))
+        build(
+            future,
+            async_task::Builder::new().metadata(Meta {
+                aborted: AtomicBool::new(false),
+                tag,
+            }),
+        )
     });
     let handle = JoinHandle::new(task, runnable.waker());
     (runnable, handle)
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::Meta;
+
+    /// The task cell's header is three words, this metadata and a flag of the cell's own; a
+    /// `Meta` larger than this would add a word to every task.
+    #[test]
+    fn meta_fits_beside_the_cells_flag_in_one_word() {
+        assert!(std::mem::size_of::<Meta>() < std::mem::size_of::<usize>());
+        assert!(std::mem::align_of::<Meta>() < std::mem::size_of::<usize>());
+    }
 }
