@@ -231,17 +231,15 @@ macro_rules! stream_methods {
 
             /// Reads what is there without waiting: `WouldBlock` when nothing is.
             pub fn try_read(&self, buf: &mut [u8]) -> ::std::io::Result<usize> {
-                self.io.try_io($crate::Direction::Read, |mut s| {
-                    ::std::io::Read::read(&mut s, buf)
-                })
+                self.io
+                    .try_io($crate::Direction::Read, |s| $crate::sys::recv(s, buf))
             }
 
             /// Writes what the socket takes without waiting: `WouldBlock` when it takes
             /// nothing.
             pub fn try_write(&self, buf: &[u8]) -> ::std::io::Result<usize> {
-                self.io.try_io($crate::Direction::Write, |mut s| {
-                    ::std::io::Write::write(&mut s, buf)
-                })
+                self.io
+                    .try_io($crate::Direction::Write, |s| $crate::sys::send(s, buf))
             }
 
             /// Polls a read, for use in hand-written futures and I/O trait implementations.
@@ -252,8 +250,8 @@ macro_rules! stream_methods {
             ) -> ::std::task::Poll<::std::io::Result<usize>> {
                 let len = buf.len();
                 self.io
-                    .poll_stream_io(cx, $crate::Direction::Read, len, |mut s| {
-                        ::std::io::Read::read(&mut s, buf)
+                    .poll_stream_io(cx, $crate::Direction::Read, len, |s| {
+                        $crate::sys::recv(s, buf)
                     })
             }
 
@@ -264,8 +262,8 @@ macro_rules! stream_methods {
                 buf: &[u8],
             ) -> ::std::task::Poll<::std::io::Result<usize>> {
                 self.io
-                    .poll_stream_io(cx, $crate::Direction::Write, buf.len(), |mut s| {
-                        ::std::io::Write::write(&mut s, buf)
+                    .poll_stream_io(cx, $crate::Direction::Write, buf.len(), |s| {
+                        $crate::sys::send(s, buf)
                     })
             }
 

@@ -24,6 +24,7 @@ mod io_traits;
 mod loom;
 mod reactor;
 mod split;
+mod sys;
 mod tcp;
 mod udp;
 mod unix;
