@@ -35,7 +35,8 @@ pub(crate) struct Shared {
     pub(crate) idle: Idle,
     /// Whether idle workers take tasks from busy ones.
     pub(crate) stealing: bool,
-    /// Whether idle workers stand in for peers stuck in a task (see `stand_in`).
+    /// Whether idle workers stand in for peers stuck in a task (see `stand_in`): never with one
+    /// worker, which has no peer.
     pub(crate) stand_in: bool,
     /// The clock of the stand-ins' watch and of every worker's timers.
     clock: Clock,
@@ -92,7 +93,7 @@ impl Shared {
             registry: Registry::new(workers),
             idle: Idle::new(workers),
             stealing,
-            stand_in,
+            stand_in: stand_in && workers > 1,
             clock,
             blocking: blocking::Pool::new(blocking),
             next_home: AtomicUsize::new(0),

@@ -82,8 +82,9 @@ impl Watch {
 
 /// How long worker `me`, idle, may sleep at most to keep watch over its peers; `None` if it
 /// need not wake for them (stand-ins off, or no peers).
+#[inline]
 pub(super) fn watch_interval(shared: &Shared, me: usize) -> Option<Duration> {
-    if !shared.stand_in || shared.workers.len() == 1 {
+    if !shared.stand_in {
         return None;
     }
     let peer_running =
@@ -98,10 +99,14 @@ pub(super) fn watch_interval(shared: &Shared, me: usize) -> Option<Duration> {
 /// Turns the reactor and fires the timers of every peer stuck in a task, at most once per
 /// [`STUCK_AFTER_MS`] each. True if any was turned (its woken tasks may now be in `me`'s
 /// queue).
+#[inline(always)]
 pub(super) fn stand_in_for_stuck_peers(shared: &Shared, me: usize) -> bool {
-    if !shared.stand_in || shared.workers.len() == 1 {
-        return false;
-    }
+    // Looked at every time a worker runs out of work: only this check inline.
+    shared.stand_in && stand_in_now(shared, me)
+}
+
+#[inline(never)]
+fn stand_in_now(shared: &Shared, me: usize) -> bool {
     let now_ms = shared.now_ms();
     let mut turned = false;
     let mut wakers = Vec::new();
