@@ -146,9 +146,11 @@ fn yield_many<R: Rt>(rt: &R) {
     wait(rt, rx);
 }
 
-fn ping_pong<R: Rt>(rt: &R) {
+/// `PING_PONGS` task pairs exchanging oneshots, spawned from the thread in `block_on` (through
+/// the runtime's injector) or, `in_task`, from a task on a worker (into its own queue).
+fn ping_pong<R: Rt>(rt: &R, in_task: bool) {
     let (left, rx, tx) = countdown(PING_PONGS);
-    rt.block_on(async move {
+    let spawn_all = move || {
         for _ in 0..PING_PONGS {
             let (left, tx) = (left.clone(), tx.clone());
             R::spawn(async move {
@@ -163,8 +165,20 @@ fn ping_pong<R: Rt>(rt: &R) {
                 done(&left, &tx);
             });
         }
-    });
+    };
+    match in_task {
+        true => rt.block_on(async move { R::spawn(async move { spawn_all() }) }),
+        false => rt.block_on(async move { spawn_all() }),
+    }
     wait(rt, rx);
+}
+
+fn ping_pong_outside<R: Rt>(rt: &R) {
+    ping_pong(rt, false)
+}
+
+fn ping_pong_in_task<R: Rt>(rt: &R) {
+    ping_pong(rt, true)
 }
 
 fn chained_spawn<R: Rt>(rt: &R) {
@@ -281,7 +295,7 @@ fn benches(c: &mut Criterion) {
     let ours = Ours::new();
     let tokio = Tokio::new();
     type Case = (&'static str, fn(&Ours), fn(&Tokio));
-    let cases: [Case; 6] = [
+    let cases: [Case; 7] = [
         (
             "spawn_many_local",
             spawn_many_local::<Ours>,
@@ -293,7 +307,16 @@ fn benches(c: &mut Criterion) {
             spawn_many_remote::<Tokio>,
         ),
         ("yield_many", yield_many::<Ours>, yield_many::<Tokio>),
-        ("ping_pong", ping_pong::<Ours>, ping_pong::<Tokio>),
+        (
+            "ping_pong",
+            ping_pong_outside::<Ours>,
+            ping_pong_outside::<Tokio>,
+        ),
+        (
+            "ping_pong_in_task",
+            ping_pong_in_task::<Ours>,
+            ping_pong_in_task::<Tokio>,
+        ),
         (
             "chained_spawn",
             chained_spawn::<Ours>,
