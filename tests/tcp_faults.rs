@@ -331,3 +331,23 @@ rt_test! {
         .await
     }
 }
+
+rt_test! {
+    async fn shutdown_after_the_peer_reset_succeeds() {
+        // tokio's `shutdown_after_tcp_reset`: closing the write side of a connection the peer
+        // has reset is no failure (the kernel answers `NotConnected`), through either I/O
+        // trait family and the write halves.
+        bounded(LIMIT, async {
+            let (mut client, peer) = pair_with_std_peer().await;
+            reset(peer);
+            let mut buf = [0; 8];
+            let err = client.read(&mut buf).await.unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::ConnectionReset, "{err}");
+            tokio::io::AsyncWriteExt::shutdown(&mut client).await.unwrap();
+            futures_util::AsyncWriteExt::close(&mut client).await.unwrap();
+            let (_read, write) = client.into_split();
+            write.shutdown().unwrap();
+        })
+        .await
+    }
+}

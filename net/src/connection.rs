@@ -73,6 +73,16 @@ pub(crate) mod sealed {
 // idle connection's task holds while it waits (24 bytes here, 144 for `write_all` as an
 // `async fn` calling `write`).
 
+/// Shuts down the write side, for the I/O traits' close and the write halves. A connection the
+/// peer has reset is shut down already: `NotConnected` then is no failure, and reporting it
+/// would make proxies and `copy_bidirectional` fail a normal end (tokio answers `Ok` too).
+pub(crate) fn shutdown_write<C: Connection>(c: &C) -> io::Result<()> {
+    match sealed::Ops::shutdown(c, Shutdown::Write) {
+        Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+        result => result,
+    }
+}
+
 pub(crate) fn read<'a, C: Connection>(
     c: &'a C,
     buf: &'a mut [u8],

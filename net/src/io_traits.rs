@@ -7,14 +7,14 @@
 //! Every implementation is the stream's own `poll_read`, `poll_write` or `poll_write_vectored`,
 //! reached through [`Connection`]. Flushing has nothing to do: a write is in the kernel's hands
 //! when it returns. Closing (`poll_close`, tokio's `poll_shutdown`) shuts down the write side,
-//! so the peer reads end of stream while this side can still read.
+//! so the peer reads end of stream while this side can still read; on a connection the peer has
+//! reset it succeeds, as tokio's does.
 
 use std::io::{self, IoSlice};
-use std::net::Shutdown;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::connection::{sealed::Ops, Connection};
+use crate::connection::{self, sealed::Ops, Connection};
 use crate::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, TcpStream, UnixStream, WriteHalf};
 
 /// Implements both reading traits for each type, given its generic parameters (each a
@@ -75,7 +75,7 @@ macro_rules! async_write {
 
             fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
                 let $this: &Self = &self;
-                Poll::Ready(Ops::shutdown($stream, Shutdown::Write))
+                Poll::Ready(connection::shutdown_write($stream))
             }
         }
 
@@ -109,7 +109,7 @@ macro_rules! async_write {
 
             fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
                 let $this: &Self = &self;
-                Poll::Ready(Ops::shutdown($stream, Shutdown::Write))
+                Poll::Ready(connection::shutdown_write($stream))
             }
         }
     )*};

@@ -1,8 +1,8 @@
 //! Read and write halves of a stream ([`TcpStream`] or [`UnixStream`](crate::UnixStream)), so
 //! one task can read while another writes.
 //!
-//! A stream keeps one waker per direction, so a reader and a writer never take each other's
-//! wake-ups; the halves make "one reader, one writer" a matter of types. They are generic over
+//! A stream keeps its readers' and its writers' wakers apart, so a reader and a writer never
+//! take each other's wake-ups; the halves make "one reader, one writer" a matter of types. They are generic over
 //! the [`Connection`] they split and default to [`TcpStream`].
 
 use std::future::Future;
@@ -112,9 +112,10 @@ macro_rules! write_half {
                 connection::write_vectored(&*self.0, bufs)
             }
 
-            /// Shuts down the write side: the peer reads end of stream.
+            /// Shuts down the write side: the peer reads end of stream. Succeeds on a
+            /// connection the peer has reset.
             pub fn shutdown(&self) -> io::Result<()> {
-                Ops::shutdown(&*self.0, Shutdown::Write)
+                connection::shutdown_write(&*self.0)
             }
 
             /// The address of the peer.
