@@ -1,30 +1,28 @@
-//! The primitives of the readiness protocol (`reactor::scheduled_io`), from loom under
-//! `cfg(loom)` so that the models in `reactor::loom_tests` explore every interleaving of the
-//! real code, and from std and atomic-waker otherwise.
+//! The primitives of the readiness protocol (`reactor::scheduled_io` and `reactor::waiters`),
+//! from loom under `cfg(loom)` so that the models in `reactor::loom_tests` explore every
+//! interleaving of the real code, and from std and parking_lot otherwise.
 
-#[cfg(not(loom))]
-pub(crate) use atomic_waker::AtomicWaker;
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::AtomicU64;
 #[cfg(not(loom))]
+pub(crate) use parking_lot::Mutex;
+#[cfg(not(loom))]
 pub(crate) use std::sync::atomic::AtomicU64;
 
-/// loom's atomic waker with atomic-waker's method names.
+/// loom's mutex with parking_lot's `lock`.
 #[cfg(loom)]
-#[derive(Debug, Default)]
-pub(crate) struct AtomicWaker(loom::future::AtomicWaker);
+pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
 
 #[cfg(loom)]
-impl AtomicWaker {
-    pub(crate) fn new() -> AtomicWaker {
-        AtomicWaker(loom::future::AtomicWaker::new())
+impl<T: Default> Default for Mutex<T> {
+    fn default() -> Mutex<T> {
+        Mutex(loom::sync::Mutex::new(T::default()))
     }
+}
 
-    pub(crate) fn register(&self, waker: &std::task::Waker) {
-        self.0.register_by_ref(waker);
-    }
-
-    pub(crate) fn take(&self) -> Option<std::task::Waker> {
-        self.0.take_waker()
+#[cfg(loom)]
+impl<T> Mutex<T> {
+    pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
+        self.0.lock().unwrap()
     }
 }

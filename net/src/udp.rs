@@ -9,10 +9,9 @@ use crate::reactor::{Direction, Evented};
 
 /// A UDP socket.
 ///
-/// Its methods take `&self`. The socket keeps one waker per direction, so one task receiving and
-/// one sending at a time is what it is made for; several tasks receiving on one socket can leave
-/// all but the last to wait woken only by a later datagram. For parallel receivers, bind one
-/// socket per loop with `SO_REUSEPORT` instead.
+/// Its methods take `&self`, so several tasks may share it (in an `Arc`): every task waiting to
+/// receive is woken by a datagram and tries again, and one of them gets it. Receivers on every
+/// loop scale better with a socket each, bound with `SO_REUSEPORT`.
 ///
 /// ```
 /// # runtime::Runtime::new()?.block_on(async {

@@ -79,3 +79,39 @@ fn loom_a_close_during_a_short_read_clear_is_never_lost() {
         assert!(io.poll_ready(&mut cx, Direction::Read).is_ready());
     });
 }
+
+#[test]
+fn loom_every_task_waiting_on_one_direction_is_woken() {
+    // Two tasks whose operations drained the source (accept loops sharing a listener) go to
+    // wait while an event arrives: each either sees the readiness or is woken, whichever of
+    // them registered last.
+    loom::model(|| {
+        let io = loom::sync::Arc::new(ScheduledIo::new());
+        let Poll::Ready(Ok(event)) =
+            io.poll_ready(&mut Context::from_waker(Waker::noop()), Direction::Read)
+        else {
+            panic!("a new source is assumed ready");
+        };
+        io.clear_readiness(event);
+        let tasks: Vec<_> = (0..2)
+            .map(|_| {
+                let io = io.clone();
+                thread::spawn(move || {
+                    let flag = Arc::new(Flag(AtomicBool::new(false)));
+                    let waker = Waker::from(flag.clone());
+                    let mut cx = Context::from_waker(&waker);
+                    let sleeps = io.poll_ready(&mut cx, Direction::Read).is_pending();
+                    (sleeps, flag)
+                })
+            })
+            .collect();
+        reactor_event(&io, 1, Ready::READABLE);
+        for task in tasks {
+            let (sleeps, flag) = task.join().unwrap();
+            assert!(
+                !sleeps || flag.0.load(Ordering::SeqCst),
+                "a waiting task was lost"
+            );
+        }
+    });
+}

@@ -1,16 +1,15 @@
 //! The reactor: the I/O half of one event loop.
 //!
 //! A [`Reactor`] wraps one `mio::Poll`. Sources register with it and get a slot holding their
-//! readiness and one waker per direction ([`scheduled_io`]); [`Reactor::turn`] waits in
+//! readiness ([`scheduled_io`]) and the tasks waiting on it ([`waiters`]); [`Reactor::turn`] waits in
 //! `epoll_wait` once, records the readiness each event reports and wakes the tasks waiting for it.
 //! A `mio::Waker` lets other threads interrupt that wait, which is how a loop is woken for work
 //! that is not I/O (a task scheduled from another thread, a timer that moved earlier).
 //!
 //! One thread turns a given reactor at a time: the loop that owns it, or a peer standing in for
 //! a loop stuck in a long task, who only tries it ([`Reactor::try_turn_now`]). Any thread may
-//! register
-//! with it, deregister from it or wake it, since a socket can be dropped, and a task polled, on
-//! any thread. The slot table sits behind a mutex that `turn` takes once per batch of events,
+//! register with it, deregister from it or wake it, since a socket can be dropped, and a task
+//! polled, on any thread. The slot table sits behind a mutex that `turn` takes once per batch of events,
 //! never while it runs wakers.
 //!
 //! The reactor knows nothing of tasks or schedulers: it deals only in `std::task::Waker`s.
@@ -23,6 +22,7 @@ mod evented;
 #[cfg(all(test, loom))]
 mod loom_tests;
 mod scheduled_io;
+mod waiters;
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};

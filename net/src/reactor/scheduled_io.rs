@@ -19,14 +19,15 @@
 //! | 4      | the reactor has shut down                        |
 //! | 16..64 | number of the reactor turn that last set readiness |
 //!
-//! Each direction keeps its own waker, so a reader and a writer (the two halves of a split
-//! stream) wait side by side.
+//! A reader and a writer (the two halves of a split stream) wait side by side, and so do
+//! several tasks waiting on one direction (see [`Waiters`]).
 
 use std::io;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Waker};
 
-use crate::loom::{AtomicU64, AtomicWaker};
+use super::waiters::Waiters;
+use crate::loom::AtomicU64;
 
 /// Readiness bits of a source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,13 +72,13 @@ impl std::ops::BitOr for Ready {
     }
 }
 
-/// The direction of an operation: which readiness it waits for and which waker it uses.
+/// The direction of an operation: which readiness it waits for and which waiters it joins.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {
     /// Reading, receiving or accepting.
-    Read,
+    Read = 0,
     /// Writing, sending or connecting.
-    Write,
+    Write = 1,
 }
 
 impl Direction {
@@ -116,8 +117,7 @@ const TURN_MASK: u64 = (1 << (64 - TURN_SHIFT)) - 1;
 
 pub(crate) struct ScheduledIo {
     readiness: AtomicU64,
-    reader: AtomicWaker,
-    writer: AtomicWaker,
+    waiters: Waiters,
 }
 
 impl ScheduledIo {
@@ -127,8 +127,7 @@ impl ScheduledIo {
     pub(crate) fn new() -> ScheduledIo {
         ScheduledIo {
             readiness: AtomicU64::new(Ready::READABLE.0 | Ready::WRITABLE.0),
-            reader: AtomicWaker::new(),
-            writer: AtomicWaker::new(),
+            waiters: Waiters::default(),
         }
     }
 
@@ -142,23 +141,21 @@ impl ScheduledIo {
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
                 Some((cur & (Ready::ALL.0 | SHUTDOWN)) | ready.0 | stamp)
             });
-        if ready.intersects(Direction::Read.mask()) {
-            wakers.extend(self.reader.take());
-        }
-        if ready.intersects(Direction::Write.mask()) {
-            wakers.extend(self.writer.take());
-        }
+        self.waiters.take(
+            ready.intersects(Direction::Read.mask()),
+            ready.intersects(Direction::Write.mask()),
+            wakers,
+        );
     }
 
     /// Marks the source dead because its reactor is gone, and collects every waker.
     pub(crate) fn shutdown(&self, wakers: &mut Vec<Waker>) {
         self.readiness.fetch_or(SHUTDOWN, Ordering::AcqRel);
-        wakers.extend(self.reader.take());
-        wakers.extend(self.writer.take());
+        self.waiters.take(true, true, wakers);
     }
 
-    /// Ready once the source may make progress in `direction`; otherwise stores the task's
-    /// waker for that direction and returns `Pending`.
+    /// Ready once the source may make progress in `direction`; otherwise records the task as
+    /// waiting in that direction and returns `Pending`.
     #[inline]
     pub(crate) fn poll_ready(
         &self,
@@ -168,11 +165,7 @@ impl ScheduledIo {
         if let Some(ready) = self.ready_event(direction) {
             return Poll::Ready(ready);
         }
-        let waker = match direction {
-            Direction::Read => &self.reader,
-            Direction::Write => &self.writer,
-        };
-        waker.register(cx.waker());
+        self.waiters.register(direction, cx.waker());
         // Look again: the reactor may have set readiness after the first look but before the
         // waker was stored, and then it had no waker to take.
         match self.ready_event(direction) {

@@ -10,8 +10,8 @@ use crate::reactor::{Direction, Evented};
 
 /// A Unix domain datagram socket.
 ///
-/// Like [`UdpSocket`](crate::UdpSocket), its methods take `&self` and it keeps one waker per
-/// direction: one task receiving and one sending at a time. Unlike UDP, the kernel neither
+/// Like [`UdpSocket`](crate::UdpSocket), its methods take `&self`, and tasks sharing it are all
+/// woken when it becomes ready. Unlike UDP, the kernel neither
 /// drops nor reorders the datagrams between two Unix sockets.
 ///
 /// ```
