@@ -18,7 +18,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use runtime::time::{
-    interval, interval_at, sleep, sleep_until, timeout, timeout_at, Elapsed, Sleep,
+    interval, interval_at, sleep, sleep_until, timeout, timeout_at, Elapsed, MissedTickBehavior,
+    Sleep,
 };
 use support::{bounded, DropCounter};
 
@@ -299,8 +300,9 @@ rt_test! {
                 period * u32::try_from(k).unwrap(),
                 "a tick off the start + k * period grid"
             );
-            // Ticks missed on a slow machine are skipped, never bunched.
-            assert!(k > previous_k);
+            // Ticks missed on a slow machine come late, back to back: none is lost
+            // (`MissedTickBehavior::Burst`, the default).
+            assert_eq!(k, previous_k + 1);
             previous_k = k;
         }
 
@@ -310,9 +312,7 @@ rt_test! {
         let first = bounded(LIMIT, every.tick()).await;
         assert!(first >= before && first <= Instant::now());
         let second = bounded(LIMIT, every.tick()).await;
-        let k = (second - first).as_nanos() / period.as_nanos();
-        assert!(k >= 1);
-        assert_eq!(second - first, period * u32::try_from(k).unwrap());
+        assert_eq!(second - first, period);
     }
 }
 
@@ -324,17 +324,35 @@ rt_test! {
         assert_eq!(bounded(LIMIT, every.tick()).await, start);
         assert!(Instant::now() >= start);
 
-        // Started 35 ms ago: the first tick is the start, then the phase is kept and the ticks
-        // missed in between are skipped.
-        let start = Instant::now() - ms(35);
+        // Started 35 ms ago: the first tick is the start, and what comes next depends on the
+        // missed-tick behavior.
+        let late_start = || Instant::now() - ms(35);
+        let start = late_start();
         let mut every = interval_at(start, period);
-        let first_returned = Instant::now();
+        assert_eq!(every.missed_tick_behavior(), MissedTickBehavior::Burst);
         assert_eq!(bounded(LIMIT, every.tick()).await, start);
+        // Burst: the ticks at 10, 20 and 30 ms are due already and come back to back.
+        for k in 1..=3 {
+            assert_eq!(bounded(LIMIT, every.tick()).await, start + period * k);
+        }
+
+        let start = late_start();
+        let mut every = interval_at(start, period);
+        every.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        assert_eq!(bounded(LIMIT, every.tick()).await, start);
+        // Skip: the phase is kept and the missed ticks are dropped.
         let tick = bounded(LIMIT, every.tick()).await;
         let k = (tick - start).as_nanos() / period.as_nanos();
         assert!(k >= 4, "a missed tick was not skipped: k = {k}");
         assert_eq!(tick - start, period * u32::try_from(k).unwrap());
-        assert!(tick >= first_returned);
+
+        let start = late_start();
+        let mut every = interval_at(start, period);
+        every.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let before = Instant::now();
+        assert_eq!(bounded(LIMIT, every.tick()).await, start);
+        // Delay: the next tick is a full period after the late one was returned.
+        assert!(bounded(LIMIT, every.tick()).await >= before + period);
     }
 }
 
@@ -354,6 +372,51 @@ rt_test! {
         let tick2 = bounded(LIMIT, poll_fn(|cx| every.poll_tick(cx))).await;
         assert!(tick2 > tick);
         assert_eq!((tick2 - tick).as_nanos() % period.as_nanos(), 0);
+    }
+}
+
+rt_test! {
+    async fn interval_reset_at_after_and_immediately() {
+        let period = ms(10);
+        let mut every = interval(Duration::from_secs(3600));
+        bounded(LIMIT, every.tick()).await;
+        every.reset_immediately();
+        let before = Instant::now();
+        let tick = bounded(LIMIT, every.tick()).await;
+        assert!(tick <= Instant::now() && tick + ms(1) >= before);
+
+        let deadline = Instant::now() + period;
+        every.reset_at(deadline);
+        assert_eq!(bounded(LIMIT, every.tick()).await, deadline);
+        assert!(Instant::now() >= deadline);
+
+        let before = Instant::now();
+        every.reset_after(period);
+        assert!(bounded(LIMIT, every.tick()).await >= before + period);
+    }
+}
+
+rt_test! {
+    async fn an_interval_too_long_for_instant_ticks_once_and_never_panics() {
+        // tokio's `interval_at_panic` and `reset_after` cases: a period past what `Instant`
+        // holds saturates to "never".
+        let mut every = interval(Duration::MAX);
+        bounded(LIMIT, every.tick()).await;
+        let mut next = Box::pin(every.tick());
+        assert!(support::is_pending_once(&mut next).await);
+        drop(next);
+        every.reset();
+        every.reset_after(Duration::MAX);
+        let mut next = Box::pin(every.tick());
+        assert!(support::is_pending_once(&mut next).await);
+        drop(next);
+        for behavior in [MissedTickBehavior::Delay, MissedTickBehavior::Skip] {
+            let mut every = interval_at(Instant::now() - ms(50), Duration::MAX);
+            every.set_missed_tick_behavior(behavior);
+            bounded(LIMIT, every.tick()).await;
+            let mut next = Box::pin(every.tick());
+            assert!(support::is_pending_once(&mut next).await);
+        }
     }
 }
 

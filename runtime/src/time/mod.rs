@@ -14,7 +14,7 @@ mod timers;
 mod wheel;
 
 pub(crate) use clock::Clock;
-pub use interval::{interval, interval_at, Interval};
+pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use std::time::Instant;
 pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
