@@ -321,3 +321,50 @@ rt_test! {
         .await
     }
 }
+
+/// A name in the abstract namespace unique to this process and `tag` ("\0" then the name).
+fn abstract_name(tag: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("\0runtime-test-{}-{tag}-{n}", std::process::id())
+}
+
+rt_test! {
+    async fn abstract_names_bind_connect_and_send() {
+        use std::os::linux::net::SocketAddrExt;
+        bounded(LIMIT, async {
+            // tokio's `abstract_socket_name`: a leading NUL names the abstract namespace.
+            let name = abstract_name("stream");
+            let listener = UnixListener::bind(&name).unwrap();
+            let local = listener.local_addr().unwrap();
+            assert_eq!(local.as_abstract_name(), Some(&name.as_bytes()[1..]));
+            assert!(!Path::new(&name[1..]).exists(), "no file is made");
+            let client = runtime::spawn(client_for(name.clone()));
+            let (stream, _) = listener.accept().await.unwrap();
+            echo(stream).await.unwrap();
+            client.await.unwrap().unwrap();
+
+            let name = abstract_name("datagram");
+            let server = UnixDatagram::bind(&name).unwrap();
+            let sender = UnixDatagram::unbound().unwrap();
+            sender.send_to(b"one", &name).await.unwrap();
+            sender.connect(&name).unwrap();
+            sender.send(b"two").await.unwrap();
+            let mut buf = [0; 8];
+            for expected in [&b"one"[..], b"two"] {
+                let n = server.recv(&mut buf).await.unwrap();
+                assert_eq!(&buf[..n], expected);
+            }
+        })
+        .await
+    }
+}
+
+/// Connects to the abstract `name`, sends a message and reads its echo.
+async fn client_for(name: String) -> io::Result<()> {
+    let mut stream = UnixStream::connect(&name).await?;
+    stream.write_all(b"hello").await?;
+    stream.shutdown(Shutdown::Write)?;
+    assert_eq!(read_to_end(&mut stream).await?, b"hello");
+    Ok(())
+}

@@ -6,6 +6,8 @@ use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::task::{Context, Poll};
 
+use socket2::{SockAddr, SockRef};
+
 use crate::reactor::{Direction, Evented};
 
 /// A Unix domain datagram socket.
@@ -33,8 +35,8 @@ pub struct UnixDatagram {
 }
 
 impl UnixDatagram {
-    /// Binds a socket to `path`, which must not exist yet, registered with the current event
-    /// loop.
+    /// Binds a socket to `path`, which must not exist yet (or to an abstract name, for a path
+    /// starting with a NUL byte), registered with the current event loop.
     ///
     /// ```
     /// # runtime::Runtime::new()?.block_on(async {
@@ -63,7 +65,8 @@ impl UnixDatagram {
     ///
     /// Outside the runtime.
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixDatagram> {
-        UnixDatagram::from_mio(mio::net::UnixDatagram::bind(path)?)
+        let addr = super::socket_addr(path.as_ref())?;
+        UnixDatagram::from_mio(mio::net::UnixDatagram::bind_addr(&addr)?)
     }
 
     /// A socket bound to no address: it can send, and [`connect`](Self::connect), but only a
@@ -105,14 +108,14 @@ impl UnixDatagram {
     /// Sets the default peer for [`send`](Self::send) and keeps only its datagrams for
     /// [`recv`](Self::recv).
     pub fn connect(&self, path: impl AsRef<Path>) -> io::Result<()> {
-        self.io.get_ref().connect(path)
+        SockRef::from(self.io.get_ref()).connect(&SockAddr::unix(path)?)
     }
 
     /// Sends `buf` to the socket bound at `target` as one datagram.
     pub async fn send_to(&self, buf: &[u8], target: impl AsRef<Path>) -> io::Result<usize> {
-        let target = target.as_ref();
+        let target = SockAddr::unix(target)?;
         self.io
-            .io(Direction::Write, |s| s.send_to(buf, target))
+            .io(Direction::Write, |s| SockRef::from(s).send_to(buf, &target))
             .await
     }
 

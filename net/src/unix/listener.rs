@@ -37,14 +37,32 @@ pub struct UnixListener {
 }
 
 impl UnixListener {
-    /// Binds a listener to `path`, which must not exist yet, and registers it with the current
-    /// event loop.
+    /// Binds a listener to `path`, which must not exist yet (or to an abstract name, for a path
+    /// starting with a NUL byte), and registers it with the current event loop.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// use std::os::linux::net::SocketAddrExt;
+    /// use runtime::net::{UnixListener, UnixStream};
+    ///
+    /// // An abstract name: no file is made, so none is left to remove.
+    /// let name = format!("\0doc-listener-{}", std::process::id());
+    /// let listener = UnixListener::bind(&name)?;
+    /// let addr = listener.local_addr()?;
+    /// assert_eq!(addr.as_abstract_name(), Some(&name.as_bytes()[1..]));
+    /// let _client = UnixStream::connect(&name).await?;
+    /// let (_server, _peer) = listener.accept().await?;
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     ///
     /// # Panics
     ///
     /// Outside the runtime.
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
-        UnixListener::from_mio(mio::net::UnixListener::bind(path)?)
+        let addr = super::socket_addr(path.as_ref())?;
+        UnixListener::from_mio(mio::net::UnixListener::bind_addr(&addr)?)
     }
 
     /// Wraps a bound, listening standard listener, switching it to non-blocking mode.

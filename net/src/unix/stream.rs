@@ -31,7 +31,8 @@ pub struct UnixStream {
 }
 
 impl UnixStream {
-    /// Connects to the socket bound at `path`, registered with the current event loop.
+    /// Connects to the socket bound at `path` (or to an abstract name, for a path starting with a
+    /// NUL byte), registered with the current event loop.
     ///
     /// A missing socket file is `NotFound`, one nobody listens on `ConnectionRefused`. A
     /// listener whose backlog is full makes the connect fail with `WouldBlock` rather than
@@ -41,7 +42,8 @@ impl UnixStream {
     ///
     /// Outside the runtime.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let stream = UnixStream::from_mio(mio::net::UnixStream::connect(path)?)?;
+        let addr = super::socket_addr(path.as_ref())?;
+        let stream = UnixStream::from_mio(mio::net::UnixStream::connect_addr(&addr)?)?;
         // The kernel finishes a Unix connect within the call; `SO_ERROR`, once the socket is
         // writable, tells of any failure it left there.
         stream
