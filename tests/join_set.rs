@@ -147,3 +147,99 @@ rt_test! {
         assert_eq!(log, [0, 1, 2, 3]);
     }
 }
+
+rt_test! {
+    async fn an_abort_handle_from_spawn_aborts_that_task_alone() {
+        bounded(LIMIT, async {
+            let mut set = JoinSet::new();
+            let slow = set.spawn(pending::<&str>());
+            let fast_id = set.spawn(async { "fast" }).id();
+            slow.abort();
+            let mut seen = Vec::new();
+            while let Some(result) = set.join_next_with_id().await {
+                match result {
+                    Ok((id, output)) => seen.push((id, Ok(output))),
+                    Err(e) => seen.push((e.id(), Err(e.is_cancelled()))),
+                }
+            }
+            seen.sort_by_key(|(id, _)| *id == fast_id);
+            assert_eq!(seen, [(slow.id(), Err(true)), (fast_id, Ok("fast"))]);
+            assert!(slow.is_finished());
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn try_join_next_takes_only_finished_tasks() {
+        bounded(LIMIT, async {
+            let mut set = JoinSet::new();
+            assert!(set.try_join_next().is_none(), "empty");
+            let (release, released) = oneshot::channel::<()>();
+            set.spawn(async move { released.await.unwrap() });
+            assert!(set.try_join_next().is_none(), "still running");
+            release.send(()).unwrap();
+            let joined = loop {
+                match set.try_join_next() {
+                    Some(result) => break result,
+                    None => runtime::yield_now().await,
+                }
+            };
+            joined.unwrap();
+            assert!(set.is_empty());
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn join_all_extend_and_from_iter() {
+        bounded(LIMIT, async {
+            let mut set: JoinSet<usize> = (0..4).map(|i| async move { i }).collect();
+            set.extend((4..8).map(|i| async move { i }));
+            assert_eq!(set.len(), 8);
+            let mut outputs = set.join_all().await;
+            outputs.sort();
+            assert_eq!(outputs, (0..8).collect::<Vec<_>>());
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn join_all_resumes_a_tasks_panic_and_aborts_the_rest() {
+        bounded(LIMIT, async {
+            let drops = DropCounter::default();
+            let mut set = pending_tasks(&drops, 3);
+            set.spawn(async { panic!("task failed") });
+            let joined = runtime::spawn(set.join_all());
+            let err = joined.await.unwrap_err();
+            assert!(err.is_panic());
+            assert_eq!(err.into_panic().downcast_ref::<&str>(), Some(&"task failed"));
+            while drops.dropped() < 3 {
+                runtime::yield_now().await;
+            }
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn detach_all_leaves_the_tasks_running() {
+        bounded(LIMIT, async {
+            let mut set = JoinSet::new();
+            let (done, finished) = oneshot::channel();
+            let (release, released) = oneshot::channel::<()>();
+            set.spawn(async move {
+                released.await.unwrap();
+                done.send("ran to the end").unwrap();
+            });
+            set.detach_all();
+            assert!(set.is_empty());
+            drop(set);
+            release.send(()).unwrap();
+            assert_eq!(finished.await.unwrap(), "ran to the end");
+        })
+        .await
+    }
+}

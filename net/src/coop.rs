@@ -8,7 +8,7 @@
 //! operations are unconstrained.
 
 use std::cell::Cell;
-use std::task::Context;
+use std::task::{Context, Poll};
 
 /// Operations a task may complete per poll.
 pub const BUDGET: u32 = 128;
@@ -25,13 +25,19 @@ thread_local! {
 /// assert_eq!(polled, "one poll");
 /// ```
 pub fn budget<R>(f: impl FnOnce() -> R) -> R {
+    with_remaining(Some(BUDGET), f)
+}
+
+/// Runs `f` with `remaining` as the budget (`None`: unconstrained), restoring the previous one
+/// afterwards, even if `f` panics.
+fn with_remaining<R>(remaining: Option<u32>, f: impl FnOnce() -> R) -> R {
     struct Restore(Option<u32>);
     impl Drop for Restore {
         fn drop(&mut self) {
             REMAINING.set(self.0);
         }
     }
-    let _restore = Restore(REMAINING.replace(Some(BUDGET)));
+    let _restore = Restore(REMAINING.replace(remaining));
     f()
 }
 
@@ -50,4 +56,45 @@ pub(crate) fn spend() {
     if let Some(n) = REMAINING.get() {
         REMAINING.set(Some(n.saturating_sub(1)));
     }
+}
+
+/// Spends one unit of the current task's budget for work other than this crate's operations
+/// (`runtime::task::consume_budget`): `Pending`, after waking the task, once it is spent.
+///
+/// ```
+/// use std::task::{Context, Poll, Waker};
+///
+/// let mut cx = Context::from_waker(Waker::noop());
+/// net::coop::budget(|| {
+///     for _ in 0..net::coop::BUDGET {
+///         assert!(net::coop::poll_consume(&mut cx).is_ready());
+///     }
+///     assert!(net::coop::poll_consume(&mut cx).is_pending());
+/// });
+/// ```
+pub fn poll_consume(cx: &mut Context<'_>) -> Poll<()> {
+    if !has_budget(cx) {
+        return Poll::Pending;
+    }
+    spend();
+    Poll::Ready(())
+}
+
+/// Runs `f` without a budget: nothing it does is made to yield. Restores the budget afterwards,
+/// even if `f` panics.
+///
+/// ```
+/// use std::task::{Context, Waker};
+///
+/// let mut cx = Context::from_waker(Waker::noop());
+/// net::coop::budget(|| {
+///     net::coop::unconstrained(|| {
+///         for _ in 0..2 * net::coop::BUDGET {
+///             assert!(net::coop::poll_consume(&mut cx).is_ready());
+///         }
+///     })
+/// });
+/// ```
+pub fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
+    with_remaining(None, f)
 }

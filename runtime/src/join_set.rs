@@ -7,9 +7,13 @@
 
 use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::FutureExt;
 
+use crate::task::{AbortHandle, Id};
 use crate::{JoinError, JoinHandle};
 
 /// A collection of tasks spawned on the runtime, whose outputs come out as the tasks finish.
@@ -38,7 +42,19 @@ use crate::{JoinError, JoinHandle};
 /// # std::io::Result::Ok(())
 /// ```
 pub struct JoinSet<T> {
-    tasks: FuturesUnordered<JoinHandle<T>>,
+    tasks: FuturesUnordered<WithId<T>>,
+}
+
+/// A task's handle whose output carries the task's id, for [`JoinSet::join_next_with_id`].
+struct WithId<T>(JoinHandle<T>);
+
+impl<T> Future for WithId<T> {
+    type Output = Result<(Id, T), JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let id = self.0.id();
+        Pin::new(&mut self.0).poll(cx).map_ok(|output| (id, output))
+    }
 }
 
 impl<T> JoinSet<T> {
@@ -60,17 +76,47 @@ impl<T> JoinSet<T> {
         self.tasks.is_empty()
     }
 
-    /// Spawns a task that may run on any worker (see [`spawn`](crate::spawn)) into the set.
+    /// Spawns a task that may run on any worker (see [`spawn`](crate::spawn)) into the set,
+    /// and returns a handle that can abort it alone.
     ///
     /// # Panics
     ///
     /// Outside the runtime.
-    pub fn spawn<F>(&mut self, future: F)
+    pub fn spawn<F>(&mut self, future: F) -> AbortHandle
     where
         F: Future<Output = T> + Send + 'static,
         T: Send + 'static,
     {
-        self.tasks.push(crate::spawn(future));
+        self.insert(crate::spawn(future))
+    }
+
+    /// Runs `f` on the blocking pool (see [`spawn_blocking`](crate::spawn_blocking)) as a task
+    /// of the set.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// let mut set = runtime::JoinSet::new();
+    /// set.spawn_blocking(|| 2 + 2);
+    /// assert_eq!(set.join_next().await.unwrap().unwrap(), 4);
+    /// # });
+    /// # std::io::Result::Ok(())
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// Outside the runtime.
+    pub fn spawn_blocking<F>(&mut self, f: F) -> AbortHandle
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.insert(crate::spawn_blocking(f))
+    }
+
+    fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
+        let abort = handle.abort_handle();
+        self.tasks.push(WithId(handle));
+        abort
     }
 
     /// Spawns a task pinned to the current worker (see [`spawn_local`](crate::spawn_local))
@@ -98,12 +144,12 @@ impl<T> JoinSet<T> {
     /// # Panics
     ///
     /// On a thread that is not one of the runtime's workers.
-    pub fn spawn_local<F>(&mut self, future: F)
+    pub fn spawn_local<F>(&mut self, future: F) -> AbortHandle
     where
         F: Future<Output = T> + 'static,
         T: 'static,
     {
-        self.tasks.push(crate::spawn_local(future));
+        self.insert(crate::spawn_local(future))
     }
 
     /// Waits for the next task of the set to finish and takes it out of the set: its output,
@@ -111,13 +157,91 @@ impl<T> JoinSet<T> {
     ///
     /// Cancel-safe: dropping the returned future loses no task's output.
     pub async fn join_next(&mut self) -> Option<Result<T, JoinError>> {
+        Some(self.join_next_with_id().await?.map(|(_, output)| output))
+    }
+
+    /// As [`join_next`](Self::join_next), with the id of the task that finished (a
+    /// [`JoinError`] carries it too).
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// let mut set = runtime::JoinSet::new();
+    /// let id = set.spawn(async { "done" }).id();
+    /// assert_eq!(set.join_next_with_id().await.unwrap().unwrap(), (id, "done"));
+    /// # });
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
         self.tasks.next().await
+    }
+
+    /// Takes a task that has finished out of the set without waiting: `None` if no task has
+    /// finished (or the set is empty).
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// let mut set = runtime::JoinSet::new();
+    /// set.spawn(std::future::pending::<()>());
+    /// assert!(set.try_join_next().is_none());
+    /// set.abort_all();
+    /// let cancelled = loop {
+    ///     match set.try_join_next() {
+    ///         Some(result) => break result,
+    ///         None => runtime::yield_now().await,
+    ///     }
+    /// };
+    /// assert!(cancelled.unwrap_err().is_cancelled());
+    /// # });
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
+        Some(self.try_join_next_with_id()?.map(|(_, output)| output))
+    }
+
+    /// As [`try_join_next`](Self::try_join_next), with the id of the task that finished.
+    pub fn try_join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
+        self.tasks.next().now_or_never().flatten()
+    }
+
+    /// Waits for every task of the set and returns their outputs, in the order they finished.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// let set: runtime::JoinSet<u32> = (1..=3).map(|i| async move { i * 10 }).collect();
+    /// let mut outputs = set.join_all().await;
+    /// outputs.sort();
+    /// assert_eq!(outputs, [10, 20, 30]);
+    /// # });
+    /// # std::io::Result::Ok(())
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If a task panicked (resuming its panic) or was cancelled; the set's other tasks are
+    /// aborted first, as the set is dropped.
+    pub async fn join_all(mut self) -> Vec<T> {
+        let mut outputs = Vec::with_capacity(self.len());
+        while let Some(result) = self.join_next().await {
+            match result {
+                Ok(output) => outputs.push(output),
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => panic!("a task of the `JoinSet` failed: {e}"),
+            }
+        }
+        outputs
     }
 
     /// Aborts every task of the set (see [`JoinHandle::abort`]). They stay in the set until
     /// [`join_next`](Self::join_next) returns them, cancelled unless they had finished.
     pub fn abort_all(&mut self) {
-        self.tasks.iter().for_each(JoinHandle::abort);
+        self.tasks.iter().for_each(|task| task.0.abort());
+    }
+
+    /// Lets go of every task of the set without aborting them: they run on, detached, and the
+    /// set is left empty.
+    pub fn detach_all(&mut self) {
+        // Dropping a handle detaches its task.
+        self.tasks.clear();
     }
 
     /// Aborts every task of the set and waits until all of them are gone, which leaves the
@@ -143,6 +267,32 @@ impl<T> JoinSet<T> {
 impl<T> Default for JoinSet<T> {
     fn default() -> JoinSet<T> {
         JoinSet::new()
+    }
+}
+
+/// Spawns each future into the set, as [`JoinSet::spawn`] does.
+impl<T, F> Extend<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    fn extend<I: IntoIterator<Item = F>>(&mut self, futures: I) {
+        for future in futures {
+            self.spawn(future);
+        }
+    }
+}
+
+/// A set with a task spawned for each future, as [`JoinSet::spawn`] does.
+impl<T, F> FromIterator<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    fn from_iter<I: IntoIterator<Item = F>>(futures: I) -> JoinSet<T> {
+        let mut set = JoinSet::new();
+        set.extend(futures);
+        set
     }
 }
 

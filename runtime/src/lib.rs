@@ -27,7 +27,8 @@
 //! ```
 //!
 //! - Tasks: [`spawn`] (`Send`, may run on any worker), [`spawn_local`] (pinned to the current
-//!   worker, may hold `Rc` and `RefCell`), [`JoinHandle`], [`JoinSet`], [`yield_now`].
+//!   worker, may hold `Rc` and `RefCell`), [`JoinHandle`], [`JoinSet`], [`yield_now`], and in
+//!   [`task`] their ids, abort handles and the cooperative budget.
 //! - Sockets: [`net`] (TCP, UDP, Unix domain), registered with the loop that creates them
 //!   (created outside the workers, with a worker chosen in turn).
 //! - Time: [`time`] (`sleep`, `timeout`, `interval`).
@@ -109,7 +110,7 @@ mod runtime;
 mod scheduler;
 mod serve;
 pub mod signal;
-mod task;
+pub mod task;
 pub mod time;
 
 use std::future::Future;

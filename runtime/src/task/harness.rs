@@ -9,8 +9,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use super::cell::{Meta, MetaRef};
 use super::registry::Slot;
-use super::{JoinError, Meta, MetaRef};
+use super::{id, JoinError};
 
 pub(crate) struct Harness<F> {
     /// Structurally pinned: never moved out, dropped in place once (see `drop_future`).
@@ -54,13 +55,15 @@ impl<F: Future> Future for Harness<F> {
         // SAFETY: nothing is moved out of the harness: the future is polled and dropped in
         // place (`drop_future`), which keeps the pinning promise.
         let harness = unsafe { self.get_unchecked_mut() };
+        let id = harness.meta.id();
+        let _current = id::enter(id);
         // SAFETY: the harness is owned by the task cell whose header holds the metadata (in
         // the cell, or in a box the cell owns for a large future), and the cell is allocated
         // while it polls the harness.
         if unsafe { harness.meta.get() }.is_aborted() {
             // A destructor's panic changes nothing: the task is cancelled either way.
             let _ = harness.drop_future();
-            return Poll::Ready(Output(Some(Err(JoinError::cancelled()))));
+            return Poll::Ready(Output(Some(Err(JoinError::cancelled(id)))));
         }
         // SAFETY: `future` is pinned whenever the harness is (see above).
         let future = unsafe { Pin::new_unchecked(&mut *harness.future) };
@@ -68,7 +71,7 @@ impl<F: Future> Future for Harness<F> {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(output)) => Ok(output),
             Err(payload) => {
-                let error = JoinError::panic(payload);
+                let error = JoinError::panic(id, payload);
                 // The `JoinHandle` reports it; this is for whoever watches the logs.
                 tracing::debug!(%error, "a task panicked");
                 Err(error)
@@ -78,7 +81,7 @@ impl<F: Future> Future for Harness<F> {
         // task's panic, reported through its handle, as one in `poll` is.
         if let Err(payload) = harness.drop_future() {
             if result.is_ok() {
-                result = Err(JoinError::panic(payload));
+                result = Err(JoinError::panic(id, payload));
             }
         }
         Poll::Ready(Output(Some(result)))
@@ -86,16 +89,20 @@ impl<F: Future> Future for Harness<F> {
 }
 
 impl<F> Harness<F> {
-    /// Drops the future in place, once, containing a panic of its destructor.
+    /// Drops the future in place, once, containing a panic of its destructor, and marks the
+    /// task finished.
     fn drop_future(&mut self) -> std::thread::Result<()> {
         if std::mem::replace(&mut self.dropped, true) {
             return Ok(());
         }
-        catch_unwind(AssertUnwindSafe(|| {
+        let dropped = catch_unwind(AssertUnwindSafe(|| {
             // SAFETY: `dropped` guards this to once, and the future is dropped where it lies,
             // never moved, which keeps the pinning promise made in `poll`.
             unsafe { ManuallyDrop::drop(&mut self.future) }
-        }))
+        }));
+        // SAFETY: as in `poll`: the cell that owns this harness is allocated while it drops it.
+        unsafe { self.meta.get() }.finish();
+        dropped
     }
 }
 
@@ -121,6 +128,7 @@ impl<T> Drop for Output<T> {
 
 impl<F> Drop for Harness<F> {
     fn drop(&mut self) {
+        let _current = id::enter(self.meta.id());
         // A destructor that panics must not take the event loop down with it; the panic hook
         // has reported it already.
         let _ = self.drop_future();

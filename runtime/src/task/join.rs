@@ -8,8 +8,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
+use super::cell::{Meta, MetaRef};
 use super::harness::Output;
-use super::{Meta, MetaRef};
+use super::Id;
 
 /// An owned permission to await a spawned task's output, returned by [`spawn`](crate::spawn)
 /// and [`spawn_local`](crate::spawn_local).
@@ -33,10 +34,25 @@ pub struct JoinHandle<T> {
 }
 
 /// The permission to cancel a task, without its output: what a collection of tasks that
-/// never awaits them keeps (a server's connections).
+/// never awaits them keeps (a server's connections). Made by [`JoinHandle::abort_handle`] and
+/// [`JoinSet::spawn`](crate::JoinSet::spawn); it can be cloned and outlive the `JoinHandle`.
+///
+/// ```
+/// # runtime::Runtime::new()?.block_on(async {
+/// let handle = runtime::spawn(std::future::pending::<()>());
+/// let abort = handle.abort_handle();
+/// drop(handle); // the task goes on, detached
+/// assert!(!abort.is_finished());
+/// abort.abort();
+/// while !abort.is_finished() {
+///     runtime::yield_now().await;
+/// }
+/// # });
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Clone)]
-pub(crate) struct AbortHandle {
-    /// The task's metadata, where the abort flag is.
+pub struct AbortHandle {
+    /// The task's metadata, where the abort and finished flags are.
     meta: MetaRef,
     /// Wakes the task so that it sees an abort even while it waits for something else; it
     /// also keeps the task's allocation, and so `meta`, alive.
@@ -45,10 +61,33 @@ pub(crate) struct AbortHandle {
 
 impl AbortHandle {
     /// Cancels the task (see [`JoinHandle::abort`]); no effect once it has finished.
-    pub(crate) fn abort(&self) {
-        // SAFETY: `self.waker` holds a reference to the task, which keeps it allocated.
-        unsafe { self.meta.get() }.abort();
+    pub fn abort(&self) {
+        self.meta().abort();
         self.waker.wake_by_ref();
+    }
+
+    /// Whether the task has finished: completed, panicked or been cancelled (its future is
+    /// gone).
+    pub fn is_finished(&self) -> bool {
+        self.meta().is_finished()
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> Id {
+        self.meta.id()
+    }
+
+    fn meta(&self) -> &Meta {
+        // SAFETY: `self.waker` holds a reference to the task, which keeps it allocated.
+        unsafe { self.meta.get() }
+    }
+}
+
+impl fmt::Debug for AbortHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AbortHandle")
+            .field("id", &self.id())
+            .finish()
     }
 }
 
@@ -64,9 +103,14 @@ impl<T> JoinHandle<T> {
         }
     }
 
-    /// A handle that cancels the task, which outlives this one.
-    pub(crate) fn abort_handle(&self) -> AbortHandle {
+    /// A handle that cancels the task without awaiting it, and may outlive this one.
+    pub fn abort_handle(&self) -> AbortHandle {
         self.abort.clone()
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> Id {
+        self.abort.id()
     }
 
     /// Cancels the task: its future is dropped on the loop that runs it, at its next
@@ -128,7 +172,8 @@ impl<T> Future for JoinHandle<T> {
         self.task = None;
         self.awaiter = None;
         // `None`: the future was dropped before it finished.
-        Poll::Ready(output.map_or_else(|| Err(JoinError::cancelled()), Output::into_inner))
+        let id = self.id();
+        Poll::Ready(output.map_or_else(|| Err(JoinError::cancelled(id)), Output::into_inner))
     }
 }
 
@@ -159,6 +204,7 @@ impl<T> Drop for JoinHandle<T> {
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JoinHandle")
+            .field("id", &self.id())
             .field("finished", &self.is_finished())
             .finish()
     }
@@ -182,6 +228,7 @@ impl<T> fmt::Debug for JoinHandle<T> {
 /// ```
 pub struct JoinError {
     repr: Repr,
+    id: Id,
 }
 
 enum Repr {
@@ -190,16 +237,23 @@ enum Repr {
 }
 
 impl JoinError {
-    pub(crate) fn cancelled() -> JoinError {
+    pub(crate) fn cancelled(id: Id) -> JoinError {
         JoinError {
             repr: Repr::Cancelled,
+            id,
         }
     }
 
-    pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
+    pub(crate) fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
         JoinError {
             repr: Repr::Panic(payload),
+            id,
         }
+    }
+
+    /// The id of the task that failed.
+    pub fn id(&self) -> Id {
+        self.id
     }
 
     /// Whether the task was cancelled (aborted, or dropped when the runtime shut down).

@@ -1,176 +1,40 @@
-//! Tasks: a future, its scheduling state and its output, in one allocation.
+//! Tasks: spawning them, their handles and ids, and the cooperative budget, as in tokio's
+//! `task` module.
 //!
-//! The task cell is `async-task`'s, made for exactly this: one allocation holding the state
-//! word, the future (later its output), the schedule function and the awaiter's waker, with a
-//! reference count over the `Runnable` (the permission to poll, held by whichever queue the task
-//! sits in), the wakers and the `Task` handle. This module adds what a runtime needs around it:
+//! A task is a future the runtime polls until it completes: [`spawn`] for a `Send` future that
+//! may run on any worker, [`spawn_local`] for one pinned to the current worker, and
+//! [`spawn_blocking`] for a closure that blocks, run on a pool of threads of its own. Each
+//! returns a [`JoinHandle`] to await its output; an [`AbortHandle`] cancels a task without
+//! awaiting it, and a [`JoinSet`] keeps many. Every live task has an [`Id`].
 //!
-//! - [`Harness`](harness::Harness) wraps each future: a panic becomes a [`JoinError`] instead of
-//!   unwinding into the loop, and dropping the future takes the task out of the registry.
-//! - [`Registry`](registry::Registry) holds a waker of every live task, so shutdown can reach
-//!   tasks that sit in no queue.
-//! - [`Meta`] rides in the task's header: the scheduler's tag for where the task runs, and the
-//!   abort flag. An abort sets the flag and wakes the task;
-//!   the harness sees it when the task is next polled and drops the future there, on the loop
-//!   that polls it (a pinned task's future must never be dropped elsewhere). The look is
-//!   inside `poll`, not before `Runnable::run`: a wake that finds the task already scheduled
-//!   changes nothing, and only the task cell's own hand-off from scheduled to running orders
-//!   the flag before the look. Looked at between the pop and `run`, an abort landing in that
-//!   gap would be lost: the task would be polled once more, go back to waiting, and never be
-//!   woken again.
+//! ```
+//! # runtime::Runtime::new()?.block_on(async {
+//! let handle = runtime::task::spawn(async { 6 * 7 });
+//! let abort = handle.abort_handle();
+//! assert_eq!(abort.id(), handle.id());
+//! assert_eq!(handle.await.unwrap(), 42);
+//! assert!(abort.is_finished());
+//! # });
+//! # std::io::Result::Ok(())
+//! ```
 //!
-//! Where a task goes when it is woken is the scheduler's business: it hands each task its
-//! schedule function (see `scheduler::spawn`).
+//! Inside, a task is one allocation, the task cell (see `cell`), wrapped in a harness that
+//! contains its panics (`harness`), and recorded in a registry that shutdown goes through
+//! (`registry`).
 
+mod budget;
+mod cell;
 mod harness;
+mod id;
 mod join;
 mod registry;
 mod yield_now;
 
-use std::future::Future;
-use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-pub(crate) use join::AbortHandle;
-pub use join::{JoinError, JoinHandle};
+pub use crate::join_set::JoinSet;
+pub use crate::{spawn, spawn_blocking, spawn_local};
+pub use budget::{consume_budget, unconstrained, Unconstrained};
+pub(crate) use cell::{new, new_pinned, Runnable, Schedule};
+pub use id::{id, try_id, Id};
+pub use join::{AbortHandle, JoinError, JoinHandle};
 pub(crate) use registry::Registry;
 pub use yield_now::yield_now;
-
-use harness::Unbound;
-
-/// A task ready to be polled, as the queues hold it.
-pub(crate) type Runnable = async_task::Runnable<Meta>;
-
-/// Per-task data kept in the task's header. It fits the padding the header has without it
-/// (four bytes with the task cell's own flag), so it costs no memory per task: a schedule
-/// function that carried the placement itself made every task's cell 16 bytes larger.
-#[derive(Debug)]
-pub(crate) struct Meta {
-    aborted: AtomicBool,
-    tag: u16,
-}
-
-impl Meta {
-    /// The scheduler's two-byte note of where the task runs, given at creation.
-    pub(crate) fn tag(&self) -> u16 {
-        self.tag
-    }
-
-    fn abort(&self) {
-        // Release: pairs with the loop's acquire, which then drops the future unpolled.
-        self.aborted.store(true, Ordering::Release);
-    }
-
-    fn is_aborted(&self) -> bool {
-        self.aborted.load(Ordering::Acquire)
-    }
-}
-
-/// A pointer to the `Meta` in a task's header, which async-task's handles do not expose, for
-/// what lives beside the task rather than in its `Runnable`: the harnessed future, and an
-/// abort handle.
-#[derive(Clone, Copy)]
-struct MetaRef(NonNull<Meta>);
-
-// SAFETY: `Meta` is `Sync` (atomics only), so sharing a pointer to it between threads is
-// sound; the pointer is only dereferenced while its holder keeps the task allocated.
-unsafe impl Send for MetaRef {}
-// SAFETY: as for `Send`: only `&Meta` is ever made from it.
-unsafe impl Sync for MetaRef {}
-
-impl MetaRef {
-    fn new(meta: &Meta) -> MetaRef {
-        MetaRef(NonNull::from(meta))
-    }
-
-    /// # Safety
-    ///
-    /// The task must stay allocated while the reference is used.
-    unsafe fn get<'a>(self) -> &'a Meta {
-        // SAFETY: the header, and so the metadata, is allocated (the caller's promise), and
-        // is never written but through its atomics.
-        unsafe { self.0.as_ref() }
-    }
-}
-
-/// What decides where a task goes when it is woken: the scheduler's, for its placement.
-pub(crate) trait Schedule: async_task::Schedule<Meta> + Send + Sync + 'static {}
-
-impl<S: async_task::Schedule<Meta> + Send + Sync + 'static> Schedule for S {}
-
-/// Creates a `Send` task, recorded in registry shard `shard` and tagged `tag`, that `schedule`
-/// queues when it is woken. The caller starts it with the returned runnable.
-pub(crate) fn new<F, S>(
-    registry: &Registry,
-    shard: usize,
-    tag: u16,
-    future: F,
-    schedule: S,
-) -> (Runnable, JoinHandle<F::Output>)
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-    S: Schedule,
-{
-    create(registry, shard, tag, future, |f, b| {
-        b.spawn(|meta| f.bind(meta), schedule)
-    })
-}
-
-/// Creates a `!Send` task, as [`new`] does; it may only be polled and dropped on this thread.
-pub(crate) fn new_pinned<F, S>(
-    registry: &Registry,
-    shard: usize,
-    tag: u16,
-    future: F,
-    schedule: S,
-) -> (Runnable, JoinHandle<F::Output>)
-where
-    F: Future + 'static,
-    F::Output: 'static,
-    S: Schedule,
-{
-    create(registry, shard, tag, future, |f, b| {
-        b.spawn_local(|meta| f.bind(meta), schedule)
-    })
-}
-
-/// The task cell's handle to a task's output.
-type Task<T> = async_task::Task<harness::Output<T>, Meta>;
-
-/// Records a task in registry shard `shard`, has `build` make its cell (with the given task
-/// builder, carrying `tag`) around the future, harnessed once the cell hands it the task's
-/// metadata.
-fn create<F: Future>(
-    registry: &Registry,
-    shard: usize,
-    tag: u16,
-    future: F,
-    build: impl FnOnce(Unbound<F>, async_task::Builder<Meta>) -> (Runnable, Task<F::Output>),
-) -> (Runnable, JoinHandle<F::Output>) {
-    let (runnable, task) = registry.insert(shard, |slot| {
-        let future = Unbound::new(future, slot);
-        build(
-            future,
-            async_task::Builder::new().metadata(Meta {
-                aborted: AtomicBool::new(false),
-                tag,
-            }),
-        )
-    });
-    let handle = JoinHandle::new(task, runnable.waker());
-    (runnable, handle)
-}
-
-#[cfg(all(test, not(loom)))]
-mod tests {
-    use super::Meta;
-
-    /// The task cell's header is three words, this metadata and a flag of the cell's own; a
-    /// `Meta` larger than this would add a word to every task.
-    #[test]
-    fn meta_fits_beside_the_cells_flag_in_one_word() {
-        assert!(std::mem::size_of::<Meta>() < std::mem::size_of::<usize>());
-        assert!(std::mem::align_of::<Meta>() < std::mem::size_of::<usize>());
-    }
-}
