@@ -684,3 +684,110 @@ fn a_spawn_during_shutdown_may_drop_a_future_that_owns_another_runtime() {
         );
     });
 }
+
+#[test]
+fn shutdown_timeout_leaves_a_blocking_closure_that_outlasts_it() {
+    // tokio's `shutdown_timeout`: a plain drop would wait for nothing here either, but the
+    // call must return while the closure is still running, and not hold on to it.
+    let (release, released) = mpsc::channel::<()>();
+    let drops = DropCounter::default();
+    let guard = drops.guard();
+    within_limit(move || {
+        let rt = support::rt(2);
+        let _blocked = rt.spawn_blocking(move || released.recv());
+        let _pending = rt.spawn(async move {
+            let _guard = guard;
+            pending::<()>().await
+        });
+        rt.shutdown_timeout(Duration::from_millis(10));
+    });
+    release.send(()).unwrap();
+    // The workers drop the pending task, in the background if not within the 10 ms.
+    within_limit(move || {
+        while drops.dropped() == 0 {
+            thread::sleep(Duration::from_millis(1));
+        }
+    });
+}
+
+#[test]
+fn shutdown_timeout_waits_for_a_blocking_closure_that_returns_in_time() {
+    let finished = Arc::new(AtomicUsize::new(0));
+    let (release, released) = mpsc::channel::<()>();
+    let seen = finished.clone();
+    within_limit(move || {
+        let rt = support::rt(1);
+        let (started, running) = mpsc::channel::<()>();
+        let _blocked = rt.spawn_blocking(move || {
+            started.send(()).unwrap();
+            released.recv().unwrap();
+            seen.fetch_add(1, Ordering::SeqCst);
+        });
+        running.recv().unwrap();
+        // Released from another thread once the shutdown is under way.
+        thread::spawn(move || release.send(()).unwrap());
+        rt.shutdown_timeout(LIMIT);
+    });
+    assert_eq!(
+        finished.load(Ordering::SeqCst),
+        1,
+        "the closure ran to its end first"
+    );
+}
+
+#[test]
+fn shutdown_background_returns_at_once_even_inside_another_runtimes_task() {
+    let drops = DropCounter::default();
+    let guard = drops.guard();
+    within_limit(move || {
+        let outer = support::rt(1);
+        outer.block_on_pinned(move || async move {
+            let inner = support::rt(2);
+            let _pending = inner.spawn(async move {
+                let _guard = guard;
+                pending::<()>().await
+            });
+            inner.shutdown_background();
+        });
+    });
+    // The inner runtime's workers drop the task on their own time.
+    within_limit(move || {
+        while drops.dropped() == 0 {
+            thread::sleep(Duration::from_millis(1));
+        }
+    });
+}
+
+#[test]
+fn thread_callbacks_run_on_every_thread_the_runtime_starts() {
+    let counts: Arc<[AtomicUsize; 4]> = Arc::new(Default::default());
+    let count = |i: usize| {
+        let counts = counts.clone();
+        move || {
+            counts[i].fetch_add(1, Ordering::SeqCst);
+        }
+    };
+    let rt = runtime::Builder::new()
+        .workers(2)
+        .pin_workers(false)
+        .on_thread_start(count(0))
+        .on_thread_stop(count(1))
+        .on_thread_park(count(2))
+        .on_thread_unpark(count(3))
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        rt.spawn_blocking(|| ()).await.unwrap();
+        // Idle for a while: the workers sleep and wake.
+        sleep(Duration::from_millis(20)).await;
+    });
+    rt.shutdown_timeout(LIMIT);
+    let [start, stop, park, unpark] = counts.each_ref().map(|c| c.load(Ordering::SeqCst));
+    assert_eq!(start, 3, "two workers and one blocking thread");
+    assert_eq!(stop, start, "each stopped");
+    assert!(park >= 2, "each worker slept: {park}");
+    assert!(
+        unpark >= 1 && unpark <= park,
+        "woke after sleeping: {unpark} of {park}"
+    );
+}

@@ -3,7 +3,10 @@
 use std::io;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use crate::scheduler::MAX_WORKERS;
+use crate::thread_hooks::ThreadHooks;
 use crate::Runtime;
 use crate::{blocking, fd_limit};
 
@@ -44,6 +47,7 @@ pub struct Builder {
     max_blocking_threads: usize,
     blocking_keep_alive: Duration,
     raise_fd_limit: bool,
+    hooks: ThreadHooks,
 }
 
 impl Default for Builder {
@@ -69,6 +73,7 @@ impl Builder {
             max_blocking_threads: 512,
             blocking_keep_alive: Duration::from_secs(10),
             raise_fd_limit: true,
+            hooks: ThreadHooks::default(),
         }
     }
 
@@ -165,6 +170,49 @@ impl Builder {
         self
     }
 
+    /// Runs `f` on each thread the runtime starts (workers and blocking-pool threads), before
+    /// it does anything else.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let started = Arc::new(AtomicUsize::new(0));
+    /// let counter = started.clone();
+    /// let runtime = runtime::Builder::new()
+    ///     .workers(2)
+    ///     .on_thread_start(move || {
+    ///         counter.fetch_add(1, Ordering::SeqCst);
+    ///     })
+    ///     .build()?;
+    /// runtime.block_on(runtime.spawn_blocking(|| ())).unwrap();
+    /// drop(runtime);
+    /// assert_eq!(started.load(Ordering::SeqCst), 3, "two workers and one blocking thread");
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn on_thread_start(mut self, f: impl Fn() + Send + Sync + 'static) -> Builder {
+        self.hooks.start = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on each thread the runtime started, as the last thing before it exits.
+    pub fn on_thread_stop(mut self, f: impl Fn() + Send + Sync + 'static) -> Builder {
+        self.hooks.stop = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on a worker just before it goes to sleep for want of work (in `epoll_wait`).
+    pub fn on_thread_park(mut self, f: impl Fn() + Send + Sync + 'static) -> Builder {
+        self.hooks.park = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on a worker just after it wakes from sleep, before it runs anything.
+    pub fn on_thread_unpark(mut self, f: impl Fn() + Send + Sync + 'static) -> Builder {
+        self.hooks.unpark = Some(Arc::new(f));
+        self
+    }
+
     /// Starts the runtime: creates each worker's reactor and spawns the worker threads.
     ///
     /// Fails if `RUNTIME_WORKERS` is set to something other than an integer from 1 to 65,534, or if
@@ -197,6 +245,7 @@ impl Builder {
             max_threads: self.max_blocking_threads,
             keep_alive: self.blocking_keep_alive,
             thread_name: self.thread_name.clone(),
+            hooks: self.hooks.clone(),
         };
         Runtime::start(
             workers,
@@ -205,6 +254,7 @@ impl Builder {
             stealing,
             stand_in,
             blocking,
+            self.hooks,
         )
     }
 }

@@ -102,6 +102,7 @@ mod blocking;
 mod builder;
 mod fd_limit;
 pub mod fs;
+mod handle;
 #[cfg(feature = "hyper")]
 pub mod hyper;
 mod join_set;
@@ -111,11 +112,13 @@ mod scheduler;
 mod serve;
 pub mod signal;
 pub mod task;
+mod thread_hooks;
 pub mod time;
 
 use std::future::Future;
 
 pub use builder::{Builder, PIN_ENV, STAND_IN_ENV, STEALING_ENV, WORKERS_ENV};
+pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use join_set::JoinSet;
 pub use macros::{main, test};
 pub use runtime::Runtime;

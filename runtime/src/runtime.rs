@@ -21,14 +21,17 @@
 
 use std::future::Future;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use crate::affinity;
 use crate::blocking;
+use crate::handle::{EnterGuard, Handle};
 use crate::scheduler::metrics::RuntimeMetrics;
-use crate::scheduler::{self, context, Local, Placement, Shared};
+use crate::scheduler::{self, context, Local, Shared};
 use crate::task::JoinHandle;
+use crate::thread_hooks::ThreadHooks;
 
 /// A multi-reactor runtime: one event loop per worker.
 ///
@@ -41,8 +44,11 @@ use crate::task::JoinHandle;
 /// # std::io::Result::Ok(())
 /// ```
 pub struct Runtime {
-    pub(crate) shared: Arc<Shared>,
+    handle: Handle,
     threads: Vec<thread::JoinHandle<()>>,
+    /// Whether a shutdown has started already (`shutdown_timeout` consumes the runtime, and
+    /// then its drop has nothing left to do).
+    stopped: bool,
 }
 
 impl Runtime {
@@ -58,16 +64,20 @@ impl Runtime {
         stealing: bool,
         stand_in: bool,
         blocking: blocking::Config,
+        hooks: ThreadHooks,
     ) -> std::io::Result<Runtime> {
-        let (shared, queues) = Shared::new(workers, stealing, stand_in, blocking)?;
+        let (shared, queues) = Shared::new(workers, stealing, stand_in, blocking, hooks)?;
         let shared = Arc::new(shared);
         let cores = if pin { affinity::cores() } else { Vec::new() };
         if pin {
             affinity::check_enough(workers, &cores);
         }
         let mut runtime = Runtime {
-            shared: shared.clone(),
+            handle: Handle {
+                shared: shared.clone(),
+            },
             threads: Vec::with_capacity(workers),
+            stopped: false,
         };
         for (index, queue) in queues.into_iter().enumerate() {
             let shared = shared.clone();
@@ -76,16 +86,19 @@ impl Runtime {
             let thread = thread::Builder::new()
                 .name(format!("{name}-{index}"))
                 .spawn(move || {
-                    tracing::debug!(worker = index, "worker started");
-                    if let Some(core) = core {
-                        let pinned = affinity::pin(index, core);
-                        shared.workers[index]
-                            .counters
-                            .pinned
-                            .store(pinned, Ordering::Relaxed);
-                    }
-                    scheduler::run_worker(Local::new(shared, index, queue));
-                    tracing::debug!(worker = index, "worker stopped");
+                    let hooks = shared.hooks.clone();
+                    hooks.thread(|| {
+                        tracing::debug!(worker = index, "worker started");
+                        if let Some(core) = core {
+                            let pinned = affinity::pin(index, core);
+                            shared.workers[index]
+                                .counters
+                                .pinned
+                                .store(pinned, Ordering::Relaxed);
+                        }
+                        scheduler::run_worker(Local::new(shared, index, queue));
+                        tracing::debug!(worker = index, "worker stopped");
+                    })
                 });
             match thread {
                 Ok(thread) => runtime.threads.push(thread),
@@ -104,7 +117,27 @@ impl Runtime {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn workers(&self) -> usize {
-        self.shared.workers.len()
+        self.handle.shared.workers.len()
+    }
+
+    /// A handle to the runtime, to spawn on it from anywhere (clone it to keep it); see
+    /// [`Handle`].
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Makes this thread part of the runtime until the guard is dropped; see
+    /// [`Handle::enter`].
+    ///
+    /// ```
+    /// let runtime = runtime::Runtime::new()?;
+    /// let _guard = runtime.enter();
+    /// let task = runtime::spawn(async { 1 + 1 });
+    /// assert_eq!(runtime.block_on(task).unwrap(), 2);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        self.handle.enter()
     }
 
     /// Runs `future` to completion on the current thread, which sleeps whenever the future
@@ -136,7 +169,7 @@ impl Runtime {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        scheduler::block_on(&self.shared, future)
+        self.handle.block_on(future)
     }
 
     /// Creates a future with `make` on worker 0 and runs it there as a pinned task, while the
@@ -174,7 +207,7 @@ impl Runtime {
     {
         // Checked before the task exists: a caller that may not wait must not start it.
         scheduler::assert_may_block();
-        let task = self.shared.spawn_pinned(0, make);
+        let task = self.handle.shared.spawn_pinned(0, make);
         match self.block_on(task) {
             Ok(output) => output,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
@@ -196,7 +229,7 @@ impl Runtime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.shared.spawn(Placement::Stealable, future)
+        self.handle.spawn(future)
     }
 
     /// Runs a blocking closure on the blocking pool, from outside the runtime; see
@@ -213,7 +246,7 @@ impl Runtime {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        self.shared.spawn_blocking(f)
+        self.handle.spawn_blocking(f)
     }
 
     /// Runs the future `make(worker)` returns on every worker, each pinned to its worker (so it
@@ -243,7 +276,7 @@ impl Runtime {
         Fut: Future + 'static,
         Fut::Output: Send + 'static,
     {
-        scheduler::on_each_worker(&self.shared, make)
+        scheduler::on_each_worker(&self.handle.shared, make)
     }
 
     /// What each worker has done so far: tasks polled and stolen, parks, reactor turns and
@@ -258,7 +291,7 @@ impl Runtime {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn metrics(&self) -> RuntimeMetrics {
-        self.shared.metrics()
+        self.handle.metrics()
     }
 
     /// Shuts the runtime down: every task still pending is dropped (its destructors run and
@@ -289,24 +322,80 @@ impl Runtime {
     pub fn shutdown(self) {
         drop(self);
     }
+
+    /// Shuts the runtime down as dropping it does, but waits at most `duration` for it: for
+    /// the workers to drop their tasks and exit, and for blocking closures still running to
+    /// return. What is not done by then finishes in the background. Inside one of the
+    /// runtime's own tasks it does not wait at all (the task's loop cannot stop while the task
+    /// waits for it).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let runtime = runtime::Runtime::new()?;
+    /// // A closure that would hold a plain drop up for its whole minute.
+    /// runtime.spawn_blocking(|| std::thread::sleep(Duration::from_secs(60)));
+    /// runtime.shutdown_timeout(Duration::from_millis(10));
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn shutdown_timeout(mut self, duration: Duration) {
+        let deadline = Instant::now().checked_add(duration);
+        let stopping = self.stop();
+        let shared = stopping.shared.clone();
+        let finished = stopping.finish_in_background();
+        if context::is_worker_of(&shared) {
+            return;
+        }
+        // Done or not, the shutdown thread carries on alone from here.
+        let _ = match deadline {
+            Some(deadline) => finished
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .map_err(drop),
+            None => finished.recv().map_err(drop),
+        };
+        shared.blocking.wait_for_threads(deadline);
+    }
+
+    /// Shuts the runtime down without waiting for anything: the workers drop their tasks and
+    /// exit in the background. Blocking closures still running are left to return on their
+    /// own. Useful in a context that must not block, such as inside another runtime's task.
+    ///
+    /// ```
+    /// let runtime = runtime::Runtime::new()?;
+    /// runtime.spawn(std::future::pending::<()>());
+    /// runtime.shutdown_background();
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn shutdown_background(self) {
+        self.shutdown_timeout(Duration::ZERO);
+    }
+
+    /// Closes the runtime (new spawns are cancelled, queued tasks dropped) and hands over what
+    /// is left of its shutdown.
+    fn stop(&mut self) -> Stopping {
+        self.stopped = true;
+        let stopping = Stopping {
+            shared: self.handle.shared.clone(),
+            threads: std::mem::take(&mut self.threads),
+        };
+        stopping.shared.close();
+        stopping
+    }
 }
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        let stopping = Stopping {
-            shared: self.shared.clone(),
-            threads: std::mem::take(&mut self.threads),
-        };
-        stopping.shared.close();
-        if !context::is_worker_of(&self.shared) {
-            return stopping.finish();
+        if self.stopped {
+            return;
         }
-        // Dropped by one of its own tasks: this thread cannot wait for itself, so the rest of
-        // the shutdown runs on a thread of its own once this task returns to its loop.
-        thread::Builder::new()
-            .name("runtime-shutdown".to_owned())
-            .spawn(move || stopping.finish())
-            .expect("the OS refused a thread to finish the runtime's shutdown");
+        let stopping = self.stop();
+        if context::is_worker_of(&stopping.shared) {
+            // Dropped by one of its own tasks: this thread cannot wait for itself, so the rest
+            // of the shutdown runs on a thread of its own once this task returns to its loop.
+            stopping.finish_in_background();
+        } else {
+            stopping.finish();
+        }
     }
 }
 
@@ -317,6 +406,19 @@ struct Stopping {
 }
 
 impl Stopping {
+    /// Finishes the shutdown on a thread of its own; the receiver disconnects when it is done.
+    fn finish_in_background(self) -> mpsc::Receiver<()> {
+        let (done, finished) = mpsc::channel::<()>();
+        thread::Builder::new()
+            .name("runtime-shutdown".to_owned())
+            .spawn(move || {
+                self.finish();
+                drop(done);
+            })
+            .expect("the OS refused a thread to finish the runtime's shutdown");
+        finished
+    }
+
     fn finish(self) {
         let Stopping { shared, threads } = self;
         shared.blocking.shutdown();

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use crate::task::Runnable;
+use crate::thread_hooks::ThreadHooks;
 
 /// How large the pool may grow and how long its threads wait for work.
 #[derive(Clone, Debug)]
@@ -17,6 +18,7 @@ pub(crate) struct Config {
     pub(crate) max_threads: usize,
     pub(crate) keep_alive: Duration,
     pub(crate) thread_name: String,
+    pub(crate) hooks: ThreadHooks,
 }
 
 /// A handle to the pool; each of its threads holds one too.
@@ -29,13 +31,17 @@ struct Inner {
     state: Mutex<State>,
     /// Signalled when a task is handed to an idle thread, and at shutdown.
     work: Condvar,
+    /// Signalled when a thread exits.
+    exited: Condvar,
     config: Config,
 }
 
 struct State {
     queue: VecDeque<Runnable>,
-    /// Threads alive, counted from the moment one is decided on.
+    /// Threads alive, counted from the moment one is decided on until it stops taking work.
     threads: usize,
+    /// Threads not yet exited: `threads` plus those still running their stop callback.
+    exiting_or_alive: usize,
     /// Threads waiting for work, less those already told to take some.
     idle: usize,
     /// Idle threads told to take a task that have not woken yet. A thread that wakes takes one
@@ -52,11 +58,13 @@ impl Pool {
                 state: Mutex::new(State {
                     queue: VecDeque::new(),
                     threads: 0,
+                    exiting_or_alive: 0,
                     idle: 0,
                     wakeups: 0,
                     shut_down: false,
                 }),
                 work: Condvar::new(),
+                exited: Condvar::new(),
                 config,
             }),
         }
@@ -84,6 +92,7 @@ impl Pool {
             self.inner.work.notify_one();
         } else if state.threads < self.inner.config.max_threads {
             state.threads += 1;
+            state.exiting_or_alive += 1;
             drop(state);
             self.start_thread();
         }
@@ -93,10 +102,14 @@ impl Pool {
         let inner = self.inner.clone();
         let started = thread::Builder::new()
             .name(format!("{}-blocking", self.inner.config.thread_name))
-            .spawn(move || inner.run());
+            .spawn(move || {
+                inner.config.hooks.thread(|| inner.run());
+                inner.exited();
+            });
         if let Err(e) = started {
             let mut state = self.inner.state.lock();
             state.threads -= 1;
+            state.exiting_or_alive -= 1;
             // With a thread left, the task waits for it; with none, it would wait forever.
             assert!(
                 state.threads > 0,
@@ -121,6 +134,26 @@ impl Pool {
         self.inner.work.notify_all();
         drop(queued);
     }
+
+    /// Waits until every thread of the pool has exited, or until `deadline` (`None`: forever).
+    pub(crate) fn wait_for_threads(&self, deadline: Option<Instant>) {
+        let mut state = self.inner.state.lock();
+        while state.exiting_or_alive > 0 {
+            match deadline {
+                Some(deadline) => {
+                    if self
+                        .inner
+                        .exited
+                        .wait_until(&mut state, deadline)
+                        .timed_out()
+                    {
+                        return;
+                    }
+                }
+                None => self.inner.exited.wait(&mut state),
+            }
+        }
+    }
 }
 
 impl Inner {
@@ -138,6 +171,12 @@ impl Inner {
         }
         state.threads -= 1;
         tracing::trace!(threads = state.threads, "blocking pool thread retired");
+    }
+
+    /// A thread has run its last code (the stop callback included).
+    fn exited(&self) {
+        self.state.lock().exiting_or_alive -= 1;
+        self.exited.notify_all();
     }
 
     /// Waits as an idle thread until told to take a task (true), or until the keep-alive has

@@ -140,19 +140,27 @@ fn outside(what: &str) -> ! {
     )
 }
 
-/// The runtime this thread is inside and, if it is a worker, which one.
-///
-/// # Panics
-///
-/// Outside a runtime, naming `what` the caller tried to do.
-pub(crate) fn current(what: &str) -> (Arc<Shared>, Option<usize>) {
-    let found = CURRENT
+/// The runtime this thread is inside, if any.
+pub(crate) fn try_current() -> Option<Arc<Shared>> {
+    Some(current_with_index()?.0)
+}
+
+fn current_with_index() -> Option<(Arc<Shared>, Option<usize>)> {
+    CURRENT
         .try_with(|c| match &*c.borrow() {
             Some(Current::Worker(local)) => Some((local.shared().clone(), Some(local.index()))),
             Some(Current::Outside(shared)) => Some((shared.clone(), None)),
             None => None,
         })
         .ok()
-        .flatten();
-    found.unwrap_or_else(|| outside(what))
+        .flatten()
+}
+
+/// The runtime this thread is inside and, if it is a worker, which one.
+///
+/// # Panics
+///
+/// Outside a runtime, naming `what` the caller tried to do.
+pub(crate) fn current(what: &str) -> (Arc<Shared>, Option<usize>) {
+    current_with_index().unwrap_or_else(|| outside(what))
 }

@@ -25,6 +25,7 @@ use super::stand_in;
 use crate::blocking;
 use crate::loom::fence;
 use crate::task::{Registry, Runnable};
+use crate::thread_hooks::ThreadHooks;
 use crate::time::{Clock, Timers};
 
 pub(crate) struct Shared {
@@ -41,6 +42,8 @@ pub(crate) struct Shared {
     /// The clock of the stand-ins' watch and of every worker's timers.
     clock: Clock,
     pub(crate) blocking: blocking::Pool,
+    /// The user's callbacks for a worker going to sleep and waking.
+    pub(crate) hooks: ThreadHooks,
     /// The worker the next thread entering from outside hands its sockets and timers to.
     next_home: AtomicUsize,
     /// Workers that have not finished dropping their pinned tasks.
@@ -67,6 +70,7 @@ impl Shared {
         stealing: bool,
         stand_in: bool,
         blocking: blocking::Config,
+        hooks: ThreadHooks,
     ) -> std::io::Result<(Shared, Vec<deque::Worker<Runnable>>)> {
         let mut queues = Vec::with_capacity(workers);
         let clock = Clock::new();
@@ -96,6 +100,7 @@ impl Shared {
             stand_in: stand_in && workers > 1,
             clock,
             blocking: blocking::Pool::new(blocking),
+            hooks,
             next_home: AtomicUsize::new(0),
             running: AtomicUsize::new(workers),
             closing: AtomicBool::new(false),

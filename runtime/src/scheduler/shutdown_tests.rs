@@ -22,7 +22,7 @@ const INTO_THE_PAUSE: Duration = Duration::from_millis(100);
 
 fn runtime(workers: usize) -> (Runtime, Weak<Shared>) {
     let rt = crate::Builder::new().workers(workers).build().unwrap();
-    let weak = Arc::downgrade(&rt.shared);
+    let weak = Arc::downgrade(&rt.handle().shared);
     (rt, weak)
 }
 
@@ -61,7 +61,7 @@ fn is_cancelled<T>(handle: JoinHandle<T>) -> bool {
 fn spawn_pinned_while_closing(creator_is_worker: bool) {
     let (rt, weak) = runtime(2);
     let drops = Arc::new(AtomicUsize::new(0));
-    let shared = rt.shared.clone();
+    let shared = rt.handle().shared.clone();
     let (tx, rx) = mpsc::channel();
     let future = guarded(&drops);
     let create = move || {
@@ -73,7 +73,8 @@ fn spawn_pinned_while_closing(creator_is_worker: bool) {
     let creator = if creator_is_worker {
         // A task on worker 1 spawns onto worker 0.
         drop(
-            rt.shared
+            rt.handle()
+                .shared
                 .spawn(Placement::Pinned(1), async move { create() }),
         );
         None
@@ -111,7 +112,7 @@ fn a_pinned_task_woken_on_a_plain_thread_racing_shutdown_strands_nothing() {
     let drops = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = mpsc::channel::<Waker>();
     let future = guarded(&drops);
-    let handle = rt.shared.spawn(Placement::Pinned(0), async move {
+    let handle = rt.handle().shared.spawn(Placement::Pinned(0), async move {
         std::future::poll_fn(|cx| {
             let _ = tx.send(cx.waker().clone());
             Poll::<()>::Pending

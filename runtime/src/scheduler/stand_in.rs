@@ -152,6 +152,7 @@ pub(super) fn turn_for(reactor: &net::Reactor, timers: &Timers, wakers: &mut Vec
 mod tests {
     use super::*;
     use crate::blocking;
+    use crate::thread_hooks::ThreadHooks;
     use std::sync::atomic::Ordering;
 
     fn shared(workers: usize, stand_in: bool) -> Shared {
@@ -159,8 +160,11 @@ mod tests {
             max_threads: 1,
             keep_alive: Duration::from_secs(1),
             thread_name: "test".to_owned(),
+            hooks: ThreadHooks::default(),
         };
-        Shared::new(workers, true, stand_in, blocking).unwrap().0
+        Shared::new(workers, true, stand_in, blocking, ThreadHooks::default())
+            .unwrap()
+            .0
     }
 
     #[test]

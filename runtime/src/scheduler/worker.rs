@@ -32,6 +32,7 @@ use super::context::{self, EnterGuard};
 use super::steal::{self, Rng};
 use super::{stand_in, Local, Remote, Shared};
 use crate::task::Runnable;
+use crate::thread_hooks::ThreadHooks;
 
 /// Tasks run between two looks at the reactor and the timers.
 const EVENT_INTERVAL: u32 = 61;
@@ -253,6 +254,7 @@ impl Worker {
             Some(Duration::ZERO)
         } else {
             remote.counters.parks.add(1);
+            ThreadHooks::run(&shared.hooks.park);
             // Reads the clock only if a timer is set.
             let timeout = remote.timers.park_timeout();
             match stand_in::watch_interval(shared, self.index) {
@@ -265,6 +267,9 @@ impl Worker {
         remote.timers.unparked();
         remote.park.finish();
         self.shared.idle.release_wake();
+        if !busy {
+            ThreadHooks::run(&self.shared.hooks.unpark);
+        }
     }
 
     /// Turns the reactor: waits up to `timeout` for it when parking; between tasks, only tries

@@ -1,0 +1,159 @@
+//! `Handle`: a cloneable reference to a runtime, for code that spawns from anywhere (a library
+//! holding one, a thread the runtime did not start), as tokio's `Handle`.
+//!
+//! A handle does not keep the runtime running: once the `Runtime` is dropped, tasks spawned
+//! through a handle are cancelled at once (their `JoinHandle` reports it), as they are on
+//! tokio.
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use crate::scheduler::metrics::RuntimeMetrics;
+use crate::scheduler::{self, context, Placement, Shared};
+use crate::task::JoinHandle;
+
+/// A reference to a runtime: spawn on it, enter it, block on it, read its metrics.
+///
+/// ```
+/// let runtime = runtime::Runtime::new()?;
+/// let handle = runtime.handle().clone();
+/// let answer = std::thread::spawn(move || {
+///     // A thread the runtime did not start.
+///     let task = handle.spawn(async { 6 * 7 });
+///     handle.block_on(task).unwrap()
+/// })
+/// .join()
+/// .unwrap();
+/// assert_eq!(answer, 42);
+/// # std::io::Result::Ok(())
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Handle {
+    /// The handle of the runtime this thread is inside: on a worker, in a task, in
+    /// `block_on`, on a blocking-pool thread, or under [`Handle::enter`].
+    ///
+    /// ```
+    /// let runtime = runtime::Runtime::new()?;
+    /// let workers = runtime.block_on(async { runtime::Handle::current().metrics().workers.len() });
+    /// assert_eq!(workers, runtime.workers());
+    /// # std::io::Result::Ok(())
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime; see [`try_current`](Self::try_current).
+    pub fn current() -> Handle {
+        let (shared, _) = context::current("`runtime::Handle::current`");
+        Handle { shared }
+    }
+
+    /// The handle of the runtime this thread is inside, or an error outside one.
+    ///
+    /// ```
+    /// assert!(runtime::Handle::try_current().is_err());
+    /// ```
+    pub fn try_current() -> Result<Handle, TryCurrentError> {
+        context::try_current()
+            .map(|shared| Handle { shared })
+            .ok_or(TryCurrentError(()))
+    }
+
+    /// Spawns a `Send` task on the runtime; see [`spawn`](crate::spawn).
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.shared.spawn(Placement::Stealable, future)
+    }
+
+    /// Runs a blocking closure on the runtime's blocking pool; see
+    /// [`spawn_blocking`](crate::spawn_blocking).
+    pub fn spawn_blocking<F, T>(&self, f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.shared.spawn_blocking(f)
+    }
+
+    /// Runs `future` to completion on the current thread; see
+    /// [`Runtime::block_on`](crate::Runtime::block_on), whose rules it follows.
+    ///
+    /// # Panics
+    ///
+    /// On a worker of any runtime, or inside another `block_on`.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        scheduler::block_on(&self.shared, future)
+    }
+
+    /// Makes this thread part of the runtime until the guard is dropped: [`spawn`](crate::spawn),
+    /// sockets and timers then work on a thread the runtime did not start (sockets and timers
+    /// go to a worker chosen in turn, which serves them). On a thread already inside this
+    /// runtime it changes nothing.
+    ///
+    /// ```
+    /// let runtime = runtime::Runtime::new()?;
+    /// let handle = runtime.handle().clone();
+    /// std::thread::spawn(move || {
+    ///     let _guard = handle.enter();
+    ///     let task = runtime::spawn(async { "spawned from a plain thread" });
+    ///     assert_eq!(handle.block_on(task).unwrap(), "spawned from a plain thread");
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        let inside = context::try_current().is_some_and(|s| Arc::ptr_eq(&s, &self.shared));
+        EnterGuard {
+            _guard: (!inside).then(|| context::enter_outside(self.shared.clone())),
+            _handle: PhantomData,
+        }
+    }
+
+    /// What each worker has done so far; see [`Runtime::metrics`](crate::Runtime::metrics).
+    pub fn metrics(&self) -> RuntimeMetrics {
+        self.shared.metrics()
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("workers", &self.shared.workers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Keeps the thread inside a runtime; see [`Handle::enter`]. Guards must be dropped in the
+/// reverse order of their making.
+#[must_use = "the thread leaves the runtime when the guard is dropped"]
+pub struct EnterGuard<'a> {
+    _guard: Option<context::EnterGuard>,
+    _handle: PhantomData<&'a Handle>,
+}
+
+impl fmt::Debug for EnterGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
+    }
+}
+
+/// The error of [`Handle::try_current`]: this thread is inside no runtime.
+#[derive(Debug)]
+pub struct TryCurrentError(());
+
+impl fmt::Display for TryCurrentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("this thread is not inside a runtime")
+    }
+}
+
+impl std::error::Error for TryCurrentError {}

@@ -1,0 +1,107 @@
+//! `Handle`: the runtime's handle found from inside it, used from threads it did not start,
+//! entered, and outliving the runtime; after tokio's `rt_handle.rs`.
+
+mod support;
+
+use std::time::Duration;
+
+use runtime::net::{TcpListener, TcpStream};
+use runtime::Handle;
+use support::bounded;
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+#[test]
+fn the_current_handle_is_found_inside_the_runtime_only() {
+    assert!(Handle::try_current().is_err());
+    assert!(std::panic::catch_unwind(Handle::current).is_err());
+    let rt = support::rt(2);
+    fn workers(h: Handle) -> usize {
+        h.metrics().workers.len()
+    }
+    assert_eq!(rt.block_on(async { workers(Handle::current()) }), 2);
+    let in_task = rt.block_on(rt.spawn(async { workers(Handle::current()) }));
+    assert_eq!(in_task.unwrap(), 2);
+    let in_pool = rt.block_on(rt.spawn_blocking(|| workers(Handle::current())));
+    assert_eq!(in_pool.unwrap(), 2);
+    assert!(
+        Handle::try_current().is_err(),
+        "block_on left the thread as it was"
+    );
+}
+
+#[test]
+fn a_thread_the_runtime_did_not_start_spawns_and_blocks_through_a_handle() {
+    let rt = support::rt(2);
+    let handle = rt.handle().clone();
+    let sum = std::thread::spawn(move || {
+        let tasks: Vec<_> = (0..10).map(|i| handle.spawn(async move { i })).collect();
+        let blocking = handle.spawn_blocking(|| 100);
+        handle.block_on(async move {
+            let mut sum = blocking.await.unwrap();
+            for task in tasks {
+                sum += task.await.unwrap();
+            }
+            sum
+        })
+    })
+    .join()
+    .unwrap();
+    assert_eq!(sum, 145);
+}
+
+#[test]
+fn an_entered_thread_spawns_and_makes_sockets_and_timers() {
+    let rt = support::rt(2);
+    let handle = rt.handle().clone();
+    std::thread::spawn(move || {
+        let guard = handle.enter();
+        assert!(Handle::try_current().is_ok());
+        // Created outside any future: they belong to a worker, which serves them.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = runtime::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut buf = [0; 4];
+            s.read_exact(&mut buf).await.unwrap();
+            s.write_all(&buf).await.unwrap();
+        });
+        let sleep = runtime::time::sleep(Duration::from_millis(5));
+        handle.block_on(bounded(LIMIT, async move {
+            let mut c = TcpStream::connect(addr).await.unwrap();
+            c.write_all(b"ping").await.unwrap();
+            let mut buf = [0; 4];
+            c.read_exact(&mut buf).await.unwrap();
+            assert_eq!(&buf, b"ping");
+            server.await.unwrap();
+            sleep.await;
+        }));
+        drop(guard);
+        assert!(Handle::try_current().is_err(), "the guard left the runtime");
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+fn entering_the_runtime_a_worker_runs_changes_nothing() {
+    let rt = support::rt(1);
+    rt.block_on_pinned(|| async {
+        let _guard = Handle::current().enter();
+        // Still worker 0: pinned tasks work.
+        assert_eq!(runtime::worker_index(), Some(0));
+        runtime::spawn_local(async {}).await.unwrap();
+    });
+}
+
+#[test]
+fn a_handle_that_outlives_its_runtime_cancels_what_it_spawns() {
+    let rt = support::rt(1);
+    let handle = rt.handle().clone();
+    drop(rt);
+    let task = handle.spawn(async { "never runs" });
+    let err = futures_util::FutureExt::now_or_never(task)
+        .expect("a task spawned on a closed runtime is cancelled at once")
+        .unwrap_err();
+    assert!(err.is_cancelled());
+}
