@@ -105,6 +105,7 @@ pub mod fs;
 pub mod hyper;
 mod join_set;
 mod loom;
+pub mod process;
 mod runtime;
 mod scheduler;
 mod serve;
