@@ -299,3 +299,30 @@ fn a_child_outlives_the_runtime_that_spawned_it() {
         .unwrap();
     assert_eq!(status.code(), Some(6));
 }
+
+/// A child dropped while its runtime shuts down (its task dropped with it) goes to the orphan
+/// queue, which a later spawn reaps.
+#[test]
+fn a_child_dropped_at_shutdown_is_reaped_by_a_later_spawn() {
+    let rt = support::rt(2);
+    let (pid, waiting) = rt.block_on(async {
+        let child = Command::new("cat").stdin(Stdio::piped()).spawn().unwrap();
+        let pid = child.id().unwrap();
+        // Holds the child, and its stdin, until the runtime drops the task.
+        let waiting = runtime::spawn(async move {
+            let _child = child;
+            std::future::pending::<()>().await
+        });
+        (pid, waiting)
+    });
+    drop(waiting);
+    drop(rt);
+    support::rt(1).block_on(bounded(LIMIT, async {
+        while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            // Each spawn tries the queue; `cat` exits once its input closed, at the drop.
+            Command::new("true").status().await.unwrap();
+            runtime::time::sleep(Duration::from_millis(5)).await;
+        }
+    }));
+    assert!(no_such_process(pid));
+}

@@ -10,7 +10,7 @@
 //!    list that is tried (`waitpid(pid, WNOHANG)` each) whenever a child is queued or spawned,
 //!    and on each `SIGCHLD` the fallback watch receives.
 
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
@@ -63,14 +63,17 @@ impl Drop for Reaper {
     }
 }
 
-/// Waits for the exit; dropped before it (the runtime closed), it queues the child.
-async fn wait_in_task(exit: Exit) {
+/// Waits for the exit. The future owns a [`Reaper`] from the start, so that dropped before the
+/// exit, even unpolled (the runtime was closing), it queues the child.
+fn wait_in_task(exit: Exit) -> impl Future<Output = ()> + Send {
     let mut reaper = Reaper {
         exit: Some(exit),
         runtime: Weak::new(),
     };
-    // An error (the reactor shut down) leaves the child to the queue.
-    let _ = poll_fn(|cx| reaper.get().poll_wait(cx)).await;
+    async move {
+        // An error (the reactor shut down) leaves the child to the queue.
+        let _ = poll_fn(|cx| reaper.get().poll_wait(cx)).await;
+    }
 }
 
 /// Adds `child` to the orphan queue, and tries the queue.
