@@ -107,6 +107,7 @@ mod handle;
 pub mod hyper;
 mod join_set;
 mod loom;
+pub mod process;
 mod runtime;
 mod scheduler;
 mod serve;
