@@ -20,9 +20,13 @@
 mod connection;
 mod context;
 pub mod coop;
+mod datagram;
+mod interest;
 mod io_traits;
 mod loom;
 mod reactor;
+mod ready;
+mod socket_methods;
 mod split;
 mod sys;
 mod tcp;
@@ -32,9 +36,11 @@ mod wake;
 
 pub use connection::Connection;
 pub use context::{enter, EnterGuard};
+pub use interest::Interest;
 pub use reactor::{Direction, Evented, Reactor, TurnStats};
+pub use ready::Ready;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
-pub use tcp::{ListenOptions, TcpListener, TcpStream};
+pub use tcp::{ListenOptions, TcpListener, TcpSocket, TcpStream};
 pub use udp::UdpSocket;
 pub use unix::{UnixDatagram, UnixListener, UnixStream};
 pub use wake::wake_all;

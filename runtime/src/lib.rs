@@ -131,8 +131,9 @@ pub use futures_util::{future, join, pin_mut, select, select_biased, stream, try
 pub mod net {
     pub use crate::serve::{serve, serve_with, Drain, ServeOptions, Server, ShutdownReport};
     pub use net::{
-        Connection, ListenOptions, OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError,
-        TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream, WriteHalf,
+        Connection, Interest, ListenOptions, OwnedReadHalf, OwnedWriteHalf, ReadHalf, Ready,
+        ReuniteError, TcpListener, TcpSocket, TcpStream, UdpSocket, UnixDatagram, UnixListener,
+        UnixStream, WriteHalf,
     };
 }
 

@@ -99,4 +99,4 @@ impl UnixStream {
     }
 }
 
-crate::connection::stream_methods!(UnixStream, SocketAddr);
+crate::connection::stream_methods!(UnixStream, SocketAddr, std::os::unix::net::UnixStream);
