@@ -489,3 +489,22 @@ rt_test! {
         .await
     }
 }
+
+rt_test! {
+    async fn peer_credentials_name_this_process() {
+        bounded(LIMIT, async {
+            let path = TempPath::new("cred");
+            let listener = UnixListener::bind(&path).unwrap();
+            let client = UnixStream::connect(&path).await.unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            // SAFETY: `geteuid` and `getegid` only read this process's ids.
+            let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+            for cred in [client.peer_cred().unwrap(), server.peer_cred().unwrap()] {
+                assert_eq!((cred.uid(), cred.gid()), (uid, gid));
+                assert_eq!(cred.pid(), Some(std::process::id() as libc::pid_t));
+            }
+            let _: runtime::net::unix::UCred = client.peer_cred().unwrap();
+        })
+        .await
+    }
+}

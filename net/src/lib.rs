@@ -42,5 +42,5 @@ pub use ready::Ready;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 pub use tcp::{ListenOptions, TcpListener, TcpSocket, TcpStream};
 pub use udp::UdpSocket;
-pub use unix::{UnixDatagram, UnixListener, UnixStream};
+pub use unix::{UCred, UnixDatagram, UnixListener, UnixStream};
 pub use wake::wake_all;

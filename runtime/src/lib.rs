@@ -135,6 +135,11 @@ pub mod net {
         ReuniteError, TcpListener, TcpSocket, TcpStream, UdpSocket, UnixDatagram, UnixListener,
         UnixStream, WriteHalf,
     };
+
+    /// Unix domain socket types, at tokio's paths.
+    pub mod unix {
+        pub use net::UCred;
+    }
 }
 
 /// Spawns a task that may run on any worker and returns a handle to its output.
