@@ -169,6 +169,7 @@ rt_test! {
             assert_eq!(stream.linger().unwrap(), Some(Duration::from_secs(1)));
             stream.set_ttl(7).unwrap();
             assert_eq!(stream.ttl().unwrap(), 7);
+            assert!(stream.take_error().unwrap().is_none());
         })
         .await
     }

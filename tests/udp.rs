@@ -301,6 +301,7 @@ rt_test! {
             assert_eq!(socket.ttl().unwrap(), 9);
             socket.set_multicast_ttl_v4(3).unwrap();
             assert_eq!(socket.multicast_ttl_v4().unwrap(), 3);
+            assert!(socket.take_error().unwrap().is_none());
         })
         .await
     }

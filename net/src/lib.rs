@@ -6,11 +6,14 @@
 //! another loop's. Listeners can be sharded across loops with `SO_REUSEPORT`
 //! ([`ListenOptions::reuse_port`]): one socket per loop, the kernel spreading connections.
 //!
-//! Sockets: TCP ([`TcpListener`], [`TcpStream`]), UDP ([`UdpSocket`]) and Unix domain sockets
-//! ([`UnixListener`], [`UnixStream`], [`UnixDatagram`]). The two stream types share their
-//! reading, writing and splitting methods ([`Connection`]) and implement the standard async I/O
-//! traits: `futures_io::AsyncRead`/`AsyncWrite` always, and `tokio::io::AsyncRead`/`AsyncWrite`
-//! with the `tokio-io` feature.
+//! Sockets: TCP ([`TcpListener`], [`TcpStream`], and [`TcpSocket`] to set options before
+//! connecting or listening), UDP ([`UdpSocket`]) and Unix domain sockets ([`UnixListener`],
+//! [`UnixStream`], [`UnixDatagram`]). The two stream types share their reading, writing and
+//! splitting methods ([`Connection`]) and implement the standard async I/O traits:
+//! `futures_io::AsyncRead`/`AsyncWrite` always, and `tokio::io::AsyncRead`/`AsyncWrite` with the
+//! `tokio-io` feature. Every socket can also be driven by readiness, as tokio's are: wait with
+//! `ready` (an [`Interest`], answered with a [`Ready`]), `readable` or `writable`, then work
+//! in place with the `try_` operations until `WouldBlock`.
 //!
 //! This crate knows nothing of tasks or schedulers; it deals only in `std::task::Waker`s. Users
 //! reach it as `runtime::net`, which is where the sockets are meant to be used from.

@@ -1,12 +1,12 @@
 //! What every registered socket has: readiness to wait for (`readable`, `writable`, `ready`)
 //! before working in place without waiting (`try_io`, and each socket's `try_*` operations),
-//! as tokio's sockets do; its file descriptor; and `into_std`.
+//! as tokio's sockets do; its file descriptor and pending error; and `into_std`.
 //!
 //! [`socket_methods!`] writes them once for the four socket types; the examples use the Unix
 //! socket of each family (`UnixStream` for the streams, `UnixDatagram` for the datagram
 //! sockets), which needs no address.
 
-/// Writes `readable`, `writable`, `ready`, `try_io` and `into_std`, and the file descriptor
+/// Writes `readable`, `writable`, `ready`, `try_io`, `take_error` and `into_std`, and the file descriptor
 /// traits, for a socket type `$socket` whose field `io` is an `Evented` and whose standard
 /// library counterpart is `$std`. `$unix` names the Unix socket of its family and
 /// `$try_send`/`$try_recv` that socket's non-waiting send and receive, for the examples.
@@ -103,6 +103,20 @@ macro_rules! socket_methods {
                 f: impl FnOnce() -> ::std::io::Result<R>,
             ) -> ::std::io::Result<R> {
                 self.io.try_io(interest, |_| f())
+            }
+
+            /// Takes the socket's pending error (`SO_ERROR`), if any, clearing it.
+            ///
+            /// ```
+            /// # runtime::Runtime::new()?.block_on(async {
+            #[doc = concat!("let (a, _b) = runtime::net::", $unix, "::pair()?;")]
+            /// assert!(a.take_error()?.is_none());
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
+            pub fn take_error(&self) -> ::std::io::Result<Option<::std::io::Error>> {
+                ::socket2::SockRef::from(self.io.get_ref()).take_error()
             }
 
             /// Deregisters the socket from its event loop and returns it as the standard
