@@ -12,25 +12,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use runtime::net::{TcpListener, TcpStream};
+use runtime::net::TcpStream;
 use runtime::time::sleep;
-use support::bounded;
+use support::{bounded, tcp_pair};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
 /// Long enough for a spawned task to reach its `.await` and wait there. Only orders events;
 /// nothing is asserted about how long anything takes.
 const SETTLE: Duration = Duration::from_millis(30);
-
-/// A connected pair of runtime streams: (client, server).
-async fn pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap())
-        .await
-        .unwrap();
-    let (server, _) = listener.accept().await.unwrap();
-    (client, server)
-}
 
 /// A runtime stream connected to a standard one, whose owner can make it send a reset.
 async fn pair_with_std_peer() -> (TcpStream, std::net::TcpStream) {
@@ -140,7 +130,7 @@ rt_test! {
     async fn read_after_peer_closed_is_eof() {
         bounded(LIMIT, async {
             // The peer closes while the read waits.
-            let (mut client, server) = pair().await;
+            let (mut client, server) = tcp_pair().await;
             let reader = runtime::spawn(async move {
                 let mut buf = [0; 64];
                 let n = client.read(&mut buf).await;
@@ -157,7 +147,7 @@ rt_test! {
             }
 
             // The peer sends, then closes, before the read: the data, then end of stream.
-            let (mut client, mut server) = pair().await;
+            let (mut client, mut server) = tcp_pair().await;
             server.write_all(b"last words").await.unwrap();
             drop(server);
             sleep(SETTLE).await;
@@ -179,7 +169,7 @@ rt_test! {
 rt_test! {
     async fn write_after_peer_closed_fails() {
         bounded(LIMIT, async {
-            let (mut client, server) = pair().await;
+            let (mut client, server) = tcp_pair().await;
             drop(server);
             assert_eq!(client.read(&mut [0; 8]).await.unwrap(), 0, "the FIN arrives");
             // The first writes may be taken; the closed peer answers them with a reset.
@@ -261,7 +251,7 @@ rt_test! {
 
             // Shut down with `TcpStream::shutdown`; the request arrives after the server
             // waits in its read.
-            let (mut client, server) = pair().await;
+            let (mut client, server) = tcp_pair().await;
             let task = runtime::spawn(serve(server, reply.clone()));
             sleep(SETTLE).await;
             client.write_all(b"request").await.unwrap();
@@ -281,7 +271,7 @@ rt_test! {
             assert_eq!(err.kind(), io::ErrorKind::BrokenPipe, "{err}");
 
             // Shut down by dropping an owned write half.
-            let (client, server) = pair().await;
+            let (client, server) = tcp_pair().await;
             let task = runtime::spawn(serve(server, reply.clone()));
             let (mut r, mut w) = client.into_split();
             w.write_all(b"request two").await.unwrap();

@@ -1,15 +1,18 @@
-//! UDP through the runtime: datagrams between sockets on 127.0.0.1, connected sockets, and
-//! receivers that wait before their datagram arrives.
+//! UDP through the runtime: datagrams between sockets on 127.0.0.1, connected sockets,
+//! receivers that wait before their datagram arrives, the `try_` and `poll_` operations with
+//! readiness, peeking, and the socket options.
 //!
 //! Each test runs on a 1-worker and a 2-worker runtime (`rt_test!`) and is bounded in time.
 
 mod support;
 
+use std::future::poll_fn;
 use std::io;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use runtime::net::UdpSocket;
+use runtime::net::{Interest, UdpSocket};
 use runtime::time::sleep;
 use support::bounded;
 
@@ -182,6 +185,165 @@ rt_test! {
             socket.send(b"anyone there?").await.unwrap();
             let err = task.await.unwrap().expect_err("the port is closed");
             assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused, "{err}");
+        })
+        .await
+    }
+}
+
+/// Receives with `readable` and `try_recv_from` until a datagram comes.
+async fn try_recv_from(socket: &UdpSocket, buf: &mut [u8]) -> (usize, std::net::SocketAddr) {
+    loop {
+        socket.readable().await.unwrap();
+        match socket.try_recv_from(buf) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            result => return result.unwrap(),
+        }
+    }
+}
+
+rt_test! {
+    async fn try_send_and_try_recv_until_would_block() {
+        bounded(LIMIT, async {
+            let (a, b) = (bind(), bind());
+            a.connect(b.local_addr().unwrap()).unwrap();
+            b.connect(a.local_addr().unwrap()).unwrap();
+            const COUNT: u8 = 16;
+            for i in 0..COUNT {
+                a.writable().await.unwrap();
+                assert_eq!(a.try_send(&[i; 3]).unwrap(), 3);
+            }
+            // Every datagram arrives in order; then the queue is empty.
+            let mut next = 0;
+            let mut buf = [0; 16];
+            while next < COUNT {
+                let ready = b.ready(Interest::READABLE).await.unwrap();
+                assert!(ready.is_readable());
+                loop {
+                    match b.try_recv(&mut buf) {
+                        Ok(n) => {
+                            assert_eq!(&buf[..n], &[next; 3]);
+                            next += 1;
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                        Err(e) => panic!("try_recv: {e}"),
+                    }
+                }
+            }
+            assert_eq!(b.try_recv(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+            // Waiting on both directions, the socket is writable at once.
+            let ready = b.ready(Interest::READABLE | Interest::WRITABLE).await.unwrap();
+            assert!(ready.is_writable() && !ready.is_readable());
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn try_send_to_try_recv_from_and_peek_from() {
+        bounded(LIMIT, async {
+            let (a, b) = (bind(), bind());
+            let (a_addr, b_addr) = (a.local_addr().unwrap(), b.local_addr().unwrap());
+            a.writable().await.unwrap();
+            a.try_send_to(b"one", b_addr).unwrap();
+            a.try_send_to(b"two", b_addr).unwrap();
+
+            // Peeking, by waiting or by polling, leaves the datagram queued.
+            let mut buf = [0; 16];
+            assert_eq!(b.peek_from(&mut buf).await.unwrap(), (3, a_addr));
+            assert_eq!(&buf[..3], b"one");
+            buf = [0; 16];
+            let peeked = poll_fn(|cx| b.poll_peek_from(cx, &mut buf)).await.unwrap();
+            assert_eq!((peeked, &buf[..3]), ((3, a_addr), &b"one"[..]));
+
+            for want in [&b"one"[..], b"two"] {
+                let (n, from) = try_recv_from(&b, &mut buf).await;
+                assert_eq!((&buf[..n], from), (want, a_addr));
+            }
+            let again = b.try_recv_from(&mut buf).unwrap_err();
+            assert_eq!(again.kind(), io::ErrorKind::WouldBlock);
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn poll_send_and_poll_recv() {
+        bounded(LIMIT, async {
+            let (a, b) = (bind(), bind());
+            let b_addr = b.local_addr().unwrap();
+            let sent = poll_fn(|cx| a.poll_send_to(cx, b"to", b_addr)).await.unwrap();
+            assert_eq!(sent, 2);
+            a.connect(b_addr).unwrap();
+            b.connect(a.local_addr().unwrap()).unwrap();
+            assert_eq!(poll_fn(|cx| a.poll_send(cx, b"connected")).await.unwrap(), 9);
+
+            let mut buf = [0; 16];
+            let n = poll_fn(|cx| b.poll_recv(cx, &mut buf)).await.unwrap();
+            assert_eq!(&buf[..n], b"to");
+            let n = poll_fn(|cx| b.poll_recv(cx, &mut buf)).await.unwrap();
+            assert_eq!(&buf[..n], b"connected");
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn options_round_trip() {
+        bounded(LIMIT, async {
+            let socket = bind();
+            for on in [true, false] {
+                socket.set_broadcast(on).unwrap();
+                assert_eq!(socket.broadcast().unwrap(), on);
+                socket.set_multicast_loop_v4(on).unwrap();
+                assert_eq!(socket.multicast_loop_v4().unwrap(), on);
+            }
+            socket.set_ttl(9).unwrap();
+            assert_eq!(socket.ttl().unwrap(), 9);
+            socket.set_multicast_ttl_v4(3).unwrap();
+            assert_eq!(socket.multicast_ttl_v4().unwrap(), 3);
+            assert!(socket.take_error().unwrap().is_none());
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn multicast_on_the_loopback_interface_where_the_kernel_allows() {
+        bounded(LIMIT, async {
+            let group = Ipv4Addr::new(239, 255, 42, 99);
+            let receiver = UdpSocket::bind("0.0.0.0:0").unwrap();
+            if receiver.join_multicast_v4(group, Ipv4Addr::LOCALHOST).is_err() {
+                return; // no multicast on loopback here
+            }
+            let port = receiver.local_addr().unwrap().port();
+            let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+            sender.set_multicast_loop_v4(true).unwrap();
+            // Whether the group's datagrams reach the receiver depends on the host's routes;
+            // joining and leaving are what the socket promises.
+            let _ = sender.send_to(b"to the group", (group, port).into()).await;
+            receiver.leave_multicast_v4(group, Ipv4Addr::LOCALHOST).unwrap();
+
+            let Ok(v6) = UdpSocket::bind("[::1]:0") else { return };
+            let group = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x4299);
+            if v6.join_multicast_v6(&group, 0).is_ok() {
+                v6.leave_multicast_v6(&group, 0).unwrap();
+            }
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn into_std_keeps_the_socket() {
+        bounded(LIMIT, async {
+            let (a, b) = (bind(), bind());
+            let a_addr = a.local_addr().unwrap();
+            let a = a.into_std().unwrap();
+            assert_eq!(a.local_addr().unwrap(), a_addr);
+            a.send_to(b"from std", b.local_addr().unwrap()).unwrap();
+            let mut buf = [0; 16];
+            let (n, from) = b.recv_from(&mut buf).await.unwrap();
+            assert_eq!((&buf[..n], from), (&b"from std"[..], a_addr));
         })
         .await
     }

@@ -1,6 +1,7 @@
 //! Unix domain sockets through the runtime: an echo server on a listener bound in the temp
-//! directory with concurrent clients, socket pairs, split streams, half-close, datagrams, and
-//! connecting where nobody listens.
+//! directory with concurrent clients, socket pairs, split streams, half-close, datagrams (with
+//! their `try_` and `poll_` operations and readiness), peeking, conversion to the standard
+//! library's sockets, and connecting where nobody listens.
 //!
 //! Each test runs on a 1-worker and a 2-worker runtime (`rt_test!`), is bounded in time, ends
 //! the server task it starts and removes the socket files it binds.
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use runtime::net::{UnixDatagram, UnixListener, UnixStream};
+use runtime::net::{Interest, UnixDatagram, UnixListener, UnixStream};
 use support::bounded;
 
 const LIMIT: Duration = Duration::from_secs(30);
@@ -367,4 +368,143 @@ async fn client_for(name: String) -> io::Result<()> {
     stream.shutdown(Shutdown::Write)?;
     assert_eq!(read_to_end(&mut stream).await?, b"hello");
     Ok(())
+}
+
+rt_test! {
+    async fn datagram_try_send_until_full_then_drain() {
+        bounded(LIMIT, async {
+            let (a, b) = UnixDatagram::pair().unwrap();
+            // The receiver's queue is bounded: sending without waiting ends in WouldBlock.
+            let mut sent = 0u32;
+            a.writable().await.unwrap();
+            loop {
+                match a.try_send(&sent.to_le_bytes()) {
+                    Ok(4) => sent += 1,
+                    Ok(n) => panic!("a datagram sent in part ({n} bytes)"),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) => panic!("try_send: {e}"),
+                }
+            }
+            assert!(sent > 0);
+            let mut room = Box::pin(a.ready(Interest::WRITABLE));
+            assert!(support::is_pending_once(&mut room).await);
+
+            let mut got = 0u32;
+            let mut buf = [0; 8];
+            while got < sent {
+                b.readable().await.unwrap();
+                loop {
+                    match b.try_recv(&mut buf) {
+                        Ok(n) => {
+                            assert_eq!(&buf[..n], &got.to_le_bytes());
+                            got += 1;
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                        Err(e) => panic!("try_recv: {e}"),
+                    }
+                }
+            }
+            // Draining the queue makes room for the waiting sender.
+            assert!(room.await.unwrap().is_writable());
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn datagram_try_send_to_try_recv_from_and_poll_send_to() {
+        bounded(LIMIT, async {
+            let (pa, pb) = (TempPath::new("try-dgram-a"), TempPath::new("try-dgram-b"));
+            let a = UnixDatagram::bind(&pa).unwrap();
+            let b = UnixDatagram::bind(&pb).unwrap();
+            a.writable().await.unwrap();
+            assert_eq!(a.try_send_to(b"try", &pb).unwrap(), 3);
+            let sent = std::future::poll_fn(|cx| a.poll_send_to(cx, b"poll", &pb)).await;
+            assert_eq!(sent.unwrap(), 4);
+
+            let mut buf = [0; 16];
+            for want in [&b"try"[..], b"poll"] {
+                let (n, from) = loop {
+                    b.ready(Interest::READABLE).await.unwrap();
+                    match b.try_recv_from(&mut buf) {
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                        result => break result.unwrap(),
+                    }
+                };
+                assert_eq!((&buf[..n], from.as_pathname()), (want, Some(pa.0.as_path())));
+            }
+            let n = std::future::poll_fn(|cx| {
+                b.connect(&pa).unwrap();
+                b.poll_send(cx, b"back")
+            })
+            .await
+            .unwrap();
+            assert_eq!(n, 4);
+            let n = std::future::poll_fn(|cx| a.poll_recv(cx, &mut buf)).await.unwrap();
+            assert_eq!(&buf[..n], b"back");
+
+            // Out of the loop, the socket still works as the standard library's.
+            let a = a.into_std().unwrap();
+            a.send_to(b"std", &pb).unwrap();
+            let n = b.recv(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], b"std");
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn stream_peek_vectored_try_ops_and_into_std() {
+        bounded(LIMIT, async {
+            let (mut a, mut b) = UnixStream::pair().unwrap();
+            a.write_all(b"peeked").await.unwrap();
+            let mut buf = [0; 16];
+            let n = b.peek(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], b"peeked");
+            let mut got = [0; 6];
+            b.read_exact(&mut got).await.unwrap();
+            assert_eq!(&got, b"peeked");
+
+            a.writable().await.unwrap();
+            let parts = [std::io::IoSlice::new(b"ab"), std::io::IoSlice::new(b"cd")];
+            assert_eq!(a.try_write_vectored(&parts).unwrap(), 4);
+            let (mut x, mut y) = ([0; 1], [0; 8]);
+            let n = loop {
+                b.readable().await.unwrap();
+                let mut bufs = [std::io::IoSliceMut::new(&mut x), std::io::IoSliceMut::new(&mut y)];
+                match b.try_read_vectored(&mut bufs) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                    result => break result.unwrap(),
+                }
+            };
+            assert_eq!((n, &x, &y[..3]), (4, b"a", &b"bcd"[..]));
+
+            let mut a = a.into_std().unwrap();
+            a.set_nonblocking(false).unwrap();
+            std::io::Write::write_all(&mut a, b"std").unwrap();
+            let mut got = [0; 3];
+            b.read_exact(&mut got).await.unwrap();
+            assert_eq!(&got, b"std");
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn peer_credentials_name_this_process() {
+        bounded(LIMIT, async {
+            let path = TempPath::new("cred");
+            let listener = UnixListener::bind(&path).unwrap();
+            let client = UnixStream::connect(&path).await.unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            // SAFETY: `geteuid` and `getegid` only read this process's ids.
+            let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+            for cred in [client.peer_cred().unwrap(), server.peer_cred().unwrap()] {
+                assert_eq!((cred.uid(), cred.gid()), (uid, gid));
+                assert_eq!(cred.pid(), Some(std::process::id() as libc::pid_t));
+            }
+            let _: runtime::net::unix::UCred = client.peer_cred().unwrap();
+        })
+        .await
+    }
 }

@@ -134,11 +134,21 @@ pub(crate) fn write_vectored<'a, C: Connection>(
     poll_fn(move |cx| c.poll_write_vectored(cx, bufs))
 }
 
-/// Writes the reading, writing and splitting methods of a stream type `$stream` whose field
-/// `io` is an `Evented` mio stream with addresses of type `$addr`, and makes it a
+/// Writes the common socket methods (see [`crate::socket_methods`]) and the reading,
+/// writing and splitting methods of a stream type `$stream` whose field
+/// `io` is an `Evented` mio stream with addresses of type `$addr` (the standard library's
+/// stream is `$std`), and makes it a
 /// [`Connection`].
 macro_rules! stream_methods {
-    ($stream:ident, $addr:ty) => {
+    ($stream:ident, $addr:ty, $std:ty) => {
+        $crate::socket_methods::socket_methods!(
+            $stream,
+            $std,
+            "UnixStream",
+            "try_write",
+            "try_read"
+        );
+
         impl $stream {
             /// Reads into `buf`, waiting until at least one byte is there. `Ok(0)` means the
             /// peer has closed its side (or `buf` is empty).
@@ -196,60 +206,90 @@ macro_rules! stream_methods {
                 $crate::connection::write_vectored(&*self, bufs)
             }
 
-            /// Waits until the stream is readable: data, end of stream or an error is
-            /// waiting. The readiness may be stale: [`try_read`](Self::try_read) then gives
-            /// `WouldBlock`, and the next `readable` waits for new data. With this pair a
-            /// handler needs no buffer while its connection is idle, which is what most
-            /// connections of a busy server are.
-            ///
-            /// One task at a time should wait in each direction (a second waiter would take
-            /// the first one's place).
-            ///
-            /// ```
-            /// # runtime::Runtime::new()?.block_on(async {
-            /// use std::io::ErrorKind::WouldBlock;
-            ///
-            /// let (mut a, b) = runtime::net::UnixStream::pair()?;
-            /// a.write_all(b"ping").await?;
-            /// drop(a);
-            /// loop {
-            ///     b.readable().await?;
-            ///     let mut buf = [0; 4096]; // on the stack only while there is data
-            ///     match b.try_read(&mut buf) {
-            ///         Ok(0) => break,
-            ///         Ok(n) => assert_eq!(&buf[..n], b"ping"),
-            ///         Err(e) if e.kind() == WouldBlock => continue,
-            ///         Err(e) => return Err(e),
-            ///     }
-            /// }
-            /// # std::io::Result::Ok(())
-            /// # })?;
-            /// # std::io::Result::Ok(())
-            /// ```
-            pub fn readable(
-                &self,
-            ) -> impl ::std::future::Future<Output = ::std::io::Result<()>> + '_ {
-                ::std::future::poll_fn(|cx| self.io.poll_ready(cx, $crate::Direction::Read))
-            }
-
-            /// Waits until the stream is writable; see [`readable`](Self::readable).
-            pub fn writable(
-                &self,
-            ) -> impl ::std::future::Future<Output = ::std::io::Result<()>> + '_ {
-                ::std::future::poll_fn(|cx| self.io.poll_ready(cx, $crate::Direction::Write))
-            }
-
-            /// Reads what is there without waiting: `WouldBlock` when nothing is.
+            /// Reads what is there without waiting: `WouldBlock` when nothing is (see
+            /// [`readable`](Self::readable)).
             pub fn try_read(&self, buf: &mut [u8]) -> ::std::io::Result<usize> {
                 self.io
-                    .try_io($crate::Direction::Read, |s| $crate::sys::recv(s, buf))
+                    .try_io($crate::Interest::READABLE, |s| $crate::sys::recv(s, buf))
             }
 
             /// Writes what the socket takes without waiting: `WouldBlock` when it takes
             /// nothing.
             pub fn try_write(&self, buf: &[u8]) -> ::std::io::Result<usize> {
                 self.io
-                    .try_io($crate::Direction::Write, |s| $crate::sys::send(s, buf))
+                    .try_io($crate::Interest::WRITABLE, |s| $crate::sys::send(s, buf))
+            }
+
+            /// [`try_read`](Self::try_read) into several buffers, filled in order, in one
+            /// system call (`readv`).
+            ///
+            /// ```
+            /// # runtime::Runtime::new()?.block_on(async {
+            /// use std::io::IoSliceMut;
+            ///
+            /// let (mut a, b) = runtime::net::UnixStream::pair()?;
+            /// a.write_all(b"headbody").await?;
+            /// b.readable().await?;
+            /// let (mut head, mut body) = ([0; 4], [0; 4]);
+            /// let n = b.try_read_vectored(&mut [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)])?;
+            /// assert_eq!((n, &head, &body), (8, b"head", b"body"));
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
+            pub fn try_read_vectored(
+                &self,
+                bufs: &mut [::std::io::IoSliceMut<'_>],
+            ) -> ::std::io::Result<usize> {
+                self.io.try_io($crate::Interest::READABLE, |mut s| {
+                    ::std::io::Read::read_vectored(&mut s, bufs)
+                })
+            }
+
+            /// [`try_write`](Self::try_write) from several buffers, in order, in one system
+            /// call (`writev`).
+            pub fn try_write_vectored(
+                &self,
+                bufs: &[::std::io::IoSlice<'_>],
+            ) -> ::std::io::Result<usize> {
+                self.io.try_io($crate::Interest::WRITABLE, |mut s| {
+                    ::std::io::Write::write_vectored(&mut s, bufs)
+                })
+            }
+
+            /// Reads into `buf` without taking the data from the socket: the next read or
+            /// peek returns it again. Waits until at least one byte is there; `Ok(0)` means
+            /// the peer has closed its side (or `buf` is empty).
+            ///
+            /// ```
+            /// # runtime::Runtime::new()?.block_on(async {
+            /// let (mut a, mut b) = runtime::net::UnixStream::pair()?;
+            /// a.write_all(b"GET /").await?;
+            /// let mut method = [0; 3];
+            /// b.peek(&mut method).await?;
+            /// assert_eq!(&method, b"GET");
+            /// let mut all = [0; 5];
+            /// b.read_exact(&mut all).await?;
+            /// assert_eq!(&all, b"GET /");
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
+            pub fn peek<'a>(
+                &'a self,
+                buf: &'a mut [u8],
+            ) -> impl ::std::future::Future<Output = ::std::io::Result<usize>> + 'a {
+                ::std::future::poll_fn(move |cx| self.poll_peek(cx, buf))
+            }
+
+            /// Polls a [`peek`](Self::peek), for use in hand-written futures.
+            pub fn poll_peek(
+                &self,
+                cx: &mut ::std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> ::std::task::Poll<::std::io::Result<usize>> {
+                self.io
+                    .poll_io(cx, $crate::Direction::Read, |s| $crate::sys::peek(s, buf))
             }
 
             /// Polls a read, for use in hand-written futures and I/O trait implementations.

@@ -1,4 +1,4 @@
-//! A stream's reads and writes as direct system calls.
+//! Socket reads and writes as direct system calls.
 //!
 //! glibc's `recv` and `send` are thread-cancellation points: in a process with more than one
 //! thread, which every runtime is (its workers, and the thread waiting in `main`), each call
@@ -21,4 +21,10 @@ pub(crate) fn recv(socket: impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
 /// `SIGPIPE` that kills the process.
 pub(crate) fn send(socket: impl AsFd, buf: &[u8]) -> io::Result<usize> {
     Ok(rustix::net::send(socket, buf, SendFlags::NOSIGNAL)?)
+}
+
+/// `recv(2)` with `MSG_PEEK`: the data stays queued for the next read.
+pub(crate) fn peek(socket: impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
+    let (n, _) = rustix::net::recv(socket, buf, RecvFlags::PEEK)?;
+    Ok(n)
 }

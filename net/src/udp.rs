@@ -2,10 +2,11 @@
 
 use std::future::poll_fn;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::task::{Context, Poll};
 
 use crate::reactor::{Direction, Evented};
+use crate::Interest;
 
 /// A UDP socket.
 ///
@@ -69,9 +70,82 @@ impl UdpSocket {
 
     /// Sends `buf` to `target` as one datagram.
     pub async fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_send_to(cx, buf, target)).await
+    }
+
+    /// Polls a [`send_to`](Self::send_to), for use in hand-written futures.
+    pub fn poll_send_to(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+        target: SocketAddr,
+    ) -> Poll<io::Result<usize>> {
         self.io
-            .io(Direction::Write, |s| s.send_to(buf, target))
-            .await
+            .poll_io(cx, Direction::Write, |s| s.send_to(buf, target))
+    }
+
+    /// Sends `buf` to `target` without waiting: `WouldBlock` when the socket's buffer is full.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// use std::io::ErrorKind::WouldBlock;
+    /// use runtime::net::UdpSocket;
+    ///
+    /// let (a, b) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+    /// a.writable().await?;
+    /// a.try_send_to(b"hi", b.local_addr()?)?;
+    /// let mut buf = [0; 8];
+    /// let (n, from) = loop {
+    ///     b.readable().await?;
+    ///     match b.try_recv_from(&mut buf) {
+    ///         Err(e) if e.kind() == WouldBlock => continue,
+    ///         result => break result?,
+    ///     }
+    /// };
+    /// assert_eq!((&buf[..n], from), (&b"hi"[..], a.local_addr()?));
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
+        self.io
+            .try_io(Interest::WRITABLE, |s| s.send_to(buf, target))
+    }
+
+    /// Receives a datagram and its sender's address without waiting: `WouldBlock` when none
+    /// is queued.
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io.try_io(Interest::READABLE, |s| s.recv_from(buf))
+    }
+
+    /// Receives the next datagram, with its sender's address, but leaves it queued: the next
+    /// receive returns it again.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// use runtime::net::UdpSocket;
+    ///
+    /// let (a, b) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+    /// a.send_to(b"hello", b.local_addr()?).await?;
+    /// let mut buf = [0; 8];
+    /// let (n, from) = b.peek_from(&mut buf).await?;
+    /// assert_eq!((&buf[..n], from), (&b"hello"[..], a.local_addr()?));
+    /// assert_eq!(b.recv_from(&mut buf).await?, (n, from));
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        poll_fn(|cx| self.poll_peek_from(cx, buf)).await
+    }
+
+    /// Polls a [`peek_from`](Self::peek_from), for use in hand-written futures.
+    pub fn poll_peek_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<(usize, SocketAddr)>> {
+        self.io.poll_io(cx, Direction::Read, |s| s.peek_from(buf))
     }
 
     /// Receives one datagram into `buf` (the excess of a longer one is discarded), with the
@@ -127,16 +201,6 @@ impl UdpSocket {
         }))
     }
 
-    /// Sends `buf` to the connected peer.
-    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.io(Direction::Write, |s| s.send(buf)).await
-    }
-
-    /// Receives one datagram from the connected peer.
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.io(Direction::Read, |s| s.recv(buf)).await
-    }
-
     /// The local address of the socket.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
@@ -146,4 +210,119 @@ impl UdpSocket {
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().peer_addr()
     }
+
+    /// Sets `SO_BROADCAST`: whether datagrams may go to a broadcast address.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// let socket = runtime::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// socket.set_broadcast(true)?;
+    /// assert!(socket.broadcast()?);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
+        self.io.get_ref().set_broadcast(on)
+    }
+
+    /// Whether `SO_BROADCAST` is set.
+    pub fn broadcast(&self) -> io::Result<bool> {
+        self.io.get_ref().broadcast()
+    }
+
+    /// Sets `IP_TTL`, the time to live of the datagrams sent.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// let socket = runtime::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// socket.set_ttl(42)?;
+    /// assert_eq!(socket.ttl()?, 42);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_ttl(ttl)
+    }
+
+    /// The value of `IP_TTL`.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get_ref().ttl()
+    }
+
+    /// Joins the IPv4 multicast group `multiaddr` on the interface whose address is
+    /// `interface` (`0.0.0.0` lets the kernel choose).
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// use std::net::Ipv4Addr;
+    ///
+    /// let socket = runtime::net::UdpSocket::bind("0.0.0.0:0")?;
+    /// let group = Ipv4Addr::new(239, 255, 0, 1);
+    /// // A host without multicast routes may refuse; there is nothing to join then.
+    /// if socket.join_multicast_v4(group, Ipv4Addr::LOCALHOST).is_ok() {
+    ///     socket.leave_multicast_v4(group, Ipv4Addr::LOCALHOST)?;
+    /// }
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn join_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
+        self.io.get_ref().join_multicast_v4(&multiaddr, &interface)
+    }
+
+    /// Leaves an IPv4 multicast group joined with
+    /// [`join_multicast_v4`](Self::join_multicast_v4).
+    pub fn leave_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
+        self.io.get_ref().leave_multicast_v4(&multiaddr, &interface)
+    }
+
+    /// Joins the IPv6 multicast group `multiaddr` on the interface of index `interface` (0
+    /// lets the kernel choose).
+    pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.io.get_ref().join_multicast_v6(multiaddr, interface)
+    }
+
+    /// Leaves an IPv6 multicast group joined with
+    /// [`join_multicast_v6`](Self::join_multicast_v6).
+    pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.io.get_ref().leave_multicast_v6(multiaddr, interface)
+    }
+
+    /// Sets `IP_MULTICAST_LOOP`: whether this host's own members of a group receive the
+    /// datagrams sent to it from this socket.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// let socket = runtime::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// socket.set_multicast_loop_v4(false)?;
+    /// assert!(!socket.multicast_loop_v4()?);
+    /// socket.set_multicast_ttl_v4(4)?;
+    /// assert_eq!(socket.multicast_ttl_v4()?, 4);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
+        self.io.get_ref().set_multicast_loop_v4(on)
+    }
+
+    /// Whether `IP_MULTICAST_LOOP` is set.
+    pub fn multicast_loop_v4(&self) -> io::Result<bool> {
+        self.io.get_ref().multicast_loop_v4()
+    }
+
+    /// Sets `IP_MULTICAST_TTL`, the time to live of multicast datagrams sent (1 by default:
+    /// they stay on the local network).
+    pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_multicast_ttl_v4(ttl)
+    }
+
+    /// The value of `IP_MULTICAST_TTL`.
+    pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
+        self.io.get_ref().multicast_ttl_v4()
+    }
 }
+
+crate::datagram::datagram_methods!(UdpSocket, std::net::UdpSocket);

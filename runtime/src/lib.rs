@@ -136,9 +136,15 @@ pub use futures_util::{future, join, pin_mut, select, select_biased, stream, try
 pub mod net {
     pub use crate::serve::{serve, serve_with, Drain, ServeOptions, Server, ShutdownReport};
     pub use net::{
-        Connection, ListenOptions, OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError,
-        TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream, WriteHalf,
+        Connection, Interest, ListenOptions, OwnedReadHalf, OwnedWriteHalf, ReadHalf, Ready,
+        ReuniteError, TcpListener, TcpSocket, TcpStream, UdpSocket, UnixDatagram, UnixListener,
+        UnixStream, WriteHalf,
     };
+
+    /// Unix domain socket types, at tokio's paths.
+    pub mod unix {
+        pub use net::UCred;
+    }
 }
 
 /// Spawns a task that may run on any worker and returns a handle to its output.

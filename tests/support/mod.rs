@@ -47,6 +47,16 @@ pub async fn bounded<F: std::future::Future>(limit: Duration, future: F) -> F::O
         .expect("the test took too long")
 }
 
+/// A connected pair of TCP streams over 127.0.0.1: (client, server). The listener is dropped.
+pub async fn tcp_pair() -> (runtime::net::TcpStream, runtime::net::TcpStream) {
+    let listener = runtime::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = runtime::net::TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (server, _) = listener.accept().await.unwrap();
+    (client, server)
+}
+
 /// Polls `future` once, from the current task: whether it is still pending.
 pub async fn is_pending_once<F: std::future::Future + Unpin>(future: &mut F) -> bool {
     poll_fn(|cx| Poll::Ready(std::pin::Pin::new(&mut *future).poll(cx).is_pending())).await

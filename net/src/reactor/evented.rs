@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 
 use super::scheduled_io::{ReadyEvent, ScheduledIo};
 use super::{Direction, Reactor};
+use crate::{Interest, Ready};
 
 /// A mio source registered with one [`Reactor`] for as long as it lives. Dropping it
 /// deregisters the source and then closes it.
@@ -62,6 +63,20 @@ impl<S: mio::event::Source> Evented<S> {
         &self.source
     }
 
+    /// Deregisters the source and hands it back, for the sockets' `into_std`.
+    pub fn into_inner(self) -> S {
+        let mut this = std::mem::ManuallyDrop::new(self);
+        let this = &mut *this;
+        this.reactor.deregister(this.key, &mut this.source);
+        // SAFETY: `this` is never dropped or used again, so each field is read out exactly
+        // once and dropped (or returned) exactly once.
+        unsafe {
+            drop(std::ptr::read(&this.reactor));
+            drop(std::ptr::read(&this.io));
+            std::ptr::read(&this.source)
+        }
+    }
+
     /// Runs `op` once the source is ready in `direction`, and again after each readiness
     /// until it returns something other than `WouldBlock`. `EINTR` is retried, never returned.
     /// Each completed operation spends one unit of the task's [`coop`](crate::coop) budget.
@@ -113,7 +128,7 @@ impl<S: mio::event::Source> Evented<S> {
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => return Poll::Pending,
             };
-            match self.run(event, &mut op) {
+            match self.run(event, |s| retry_interrupted(|| op(s))) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                 result => {
                     crate::coop::spend();
@@ -123,34 +138,31 @@ impl<S: mio::event::Source> Evented<S> {
         }
     }
 
-    /// Runs `op` once if the source was last seen ready in `direction`, without waiting:
-    /// `WouldBlock` when it is not ready (and then the readiness is forgotten until the next
-    /// event). For code that waits with [`poll_ready`](Self::poll_ready) and then works in
-    /// place, such as a handler that holds no buffer while its connection is idle.
+    /// Runs `op` once if the source was last seen ready in a direction of `interest`, without
+    /// waiting: `WouldBlock` when it is not ready, and a `WouldBlock` from `op` forgets the
+    /// readiness until the next event. For code that waits with
+    /// [`poll_ready`](Self::poll_ready) and then works in place, such as a handler that holds
+    /// no buffer while its connection is idle. `op` runs once: calls on a non-blocking socket
+    /// do not sleep, so no signal interrupts them.
     pub fn try_io<R>(
         &self,
-        direction: Direction,
-        mut op: impl FnMut(&S) -> io::Result<R>,
+        interest: Interest,
+        op: impl FnOnce(&S) -> io::Result<R>,
     ) -> io::Result<R> {
-        match self.io.ready_event(direction) {
-            Some(event) => self.run(event?, &mut op),
+        match self.io.ready_event(interest.mask()) {
+            Some(event) => self.run(event?, op),
             None => Err(io::ErrorKind::WouldBlock.into()),
         }
     }
 
-    /// Runs `op` until it gives something other than `EINTR`; a `WouldBlock` clears the
-    /// readiness `event` reported (unless a newer event has arrived since).
-    fn run<R>(&self, event: ReadyEvent, op: &mut impl FnMut(&S) -> io::Result<R>) -> io::Result<R> {
-        loop {
-            match op(&self.source) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.io.clear_readiness(event);
-                    return Err(e);
-                }
-                result => return result,
-            }
+    /// Runs `op`; a `WouldBlock` clears the readiness `event` reported (unless a newer event
+    /// has arrived since).
+    fn run<R>(&self, event: ReadyEvent, op: impl FnOnce(&S) -> io::Result<R>) -> io::Result<R> {
+        let result = op(&self.source);
+        if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            self.io.clear_readiness(event);
         }
+        result
     }
 
     /// Waits until `op` completes in `direction`; the async form of [`poll_io`](Self::poll_io).
@@ -168,9 +180,32 @@ impl<S: mio::event::Source> Evented<S> {
         self.io.poll_ready(cx, direction).map_ok(|_| ())
     }
 
+    /// Waits until the source is ready in any direction of `interest`, and tells which
+    /// readiness it saw (only that of `interest`'s directions).
+    pub fn poll_readiness(
+        &self,
+        cx: &mut Context<'_>,
+        interest: Interest,
+    ) -> Poll<io::Result<Ready>> {
+        self.io
+            .poll_ready_interest(cx, interest)
+            .map_ok(ReadyEvent::ready)
+    }
+
     /// The reactor this source is registered with.
     pub fn reactor(&self) -> &Reactor {
         &self.reactor
+    }
+}
+
+/// Runs `op` until it gives something other than `EINTR`.
+#[inline]
+fn retry_interrupted<R>(mut op: impl FnMut() -> io::Result<R>) -> io::Result<R> {
+    loop {
+        match op() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            result => return result,
+        }
     }
 }
 
@@ -185,5 +220,30 @@ impl<S: mio::event::Source + std::fmt::Debug> std::fmt::Debug for Evented<S> {
         f.debug_struct("Evented")
             .field("source", &self.source)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::mem::size_of;
+
+    use super::*;
+
+    const SCHEDULED_IO: usize = 56;
+    const EVENTED: usize = 40;
+
+    /// Every idle connection pays for these: a change of size is a decision, not an accident.
+    #[test]
+    fn sizes_of_a_registration_and_the_sockets() {
+        assert_eq!(size_of::<ScheduledIo>(), SCHEDULED_IO);
+        assert_eq!(size_of::<Evented<mio::net::TcpStream>>(), EVENTED);
+        for socket in [
+            size_of::<crate::TcpStream>(),
+            size_of::<crate::UnixStream>(),
+            size_of::<crate::UdpSocket>(),
+            size_of::<crate::UnixDatagram>(),
+        ] {
+            assert_eq!(socket, EVENTED);
+        }
     }
 }

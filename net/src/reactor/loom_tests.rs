@@ -9,7 +9,8 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use loom::thread;
 
-use super::scheduled_io::{Direction, Ready, ScheduledIo};
+use super::scheduled_io::{Direction, ScheduledIo};
+use crate::Ready;
 
 struct Flag(AtomicBool);
 

@@ -33,9 +33,10 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use slab::Slab;
 
+use crate::Ready;
 pub use evented::Evented;
 pub use scheduled_io::Direction;
-use scheduled_io::{Ready, ScheduledIo};
+use scheduled_io::ScheduledIo;
 
 /// The token of the `mio::Waker`; no registration's token gets this high.
 const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);

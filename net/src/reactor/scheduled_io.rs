@@ -28,49 +28,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::waiters::Waiters;
 use crate::loom::AtomicU64;
-
-/// Readiness bits of a source.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Ready(u64);
-
-impl Ready {
-    pub(crate) const EMPTY: Ready = Ready(0);
-    pub(crate) const READABLE: Ready = Ready(1);
-    pub(crate) const WRITABLE: Ready = Ready(1 << 1);
-    pub(crate) const READ_CLOSED: Ready = Ready(1 << 2);
-    pub(crate) const WRITE_CLOSED: Ready = Ready(1 << 3);
-    const ALL: Ready = Ready(0b1111);
-
-    /// Translates a mio event. An error counts as both readable and writable: the next
-    /// operation in either direction then reports it.
-    pub(crate) fn from_event(event: &mio::event::Event) -> Ready {
-        let mut ready = Ready::EMPTY;
-        if event.is_readable() || event.is_error() {
-            ready = ready | Ready::READABLE;
-        }
-        if event.is_writable() || event.is_error() {
-            ready = ready | Ready::WRITABLE;
-        }
-        if event.is_read_closed() {
-            ready = ready | Ready::READ_CLOSED;
-        }
-        if event.is_write_closed() {
-            ready = ready | Ready::WRITE_CLOSED;
-        }
-        ready
-    }
-
-    fn intersects(self, other: Ready) -> bool {
-        self.0 & other.0 != 0
-    }
-}
-
-impl std::ops::BitOr for Ready {
-    type Output = Ready;
-    fn bitor(self, rhs: Ready) -> Ready {
-        Ready(self.0 | rhs.0)
-    }
-}
+use crate::{Interest, Ready};
 
 /// The direction of an operation: which readiness it waits for and which waiters it joins.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,10 +42,10 @@ pub enum Direction {
 impl Direction {
     /// The readiness that lets an operation in this direction make progress. A closed side
     /// counts as ready: the operation then returns 0 or an error instead of waiting forever.
-    fn mask(self) -> Ready {
+    const fn mask(self) -> Ready {
         match self {
-            Direction::Read => Ready::READABLE | Ready::READ_CLOSED,
-            Direction::Write => Ready::WRITABLE | Ready::WRITE_CLOSED,
+            Direction::Read => Interest::READABLE.mask(),
+            Direction::Write => Interest::WRITABLE.mask(),
         }
     }
 }
@@ -105,9 +63,14 @@ impl ReadyEvent {
     /// reactor reported, which would never be reported again.
     pub(crate) fn without_closed(self) -> ReadyEvent {
         ReadyEvent {
-            ready: Ready(self.ready.0 & (Ready::READABLE.0 | Ready::WRITABLE.0)),
+            ready: self.ready & (Ready::READABLE | Ready::WRITABLE),
             ..self
         }
+    }
+
+    /// The readiness seen.
+    pub(crate) fn ready(self) -> Ready {
+        self.ready
     }
 }
 
@@ -126,7 +89,7 @@ impl ScheduledIo {
     /// and its `WouldBlock` clears the assumption unless a real event has stamped the word.
     pub(crate) fn new() -> ScheduledIo {
         ScheduledIo {
-            readiness: AtomicU64::new(Ready::READABLE.0 | Ready::WRITABLE.0),
+            readiness: AtomicU64::new((Ready::READABLE | Ready::WRITABLE).bits()),
             waiters: Waiters::default(),
         }
     }
@@ -139,7 +102,7 @@ impl ScheduledIo {
         let _ = self
             .readiness
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
-                Some((cur & (Ready::ALL.0 | SHUTDOWN)) | ready.0 | stamp)
+                Some((cur & (Ready::ALL.bits() | SHUTDOWN)) | ready.bits() | stamp)
             });
         self.waiters.take(
             ready.intersects(Direction::Read.mask()),
@@ -162,27 +125,54 @@ impl ScheduledIo {
         cx: &mut Context<'_>,
         direction: Direction,
     ) -> Poll<io::Result<ReadyEvent>> {
-        if let Some(ready) = self.ready_event(direction) {
+        self.poll_mask(direction.mask(), || {
+            self.waiters.register(direction, cx.waker())
+        })
+    }
+
+    /// [`poll_ready`](Self::poll_ready) for every direction of `interest`: ready once any of
+    /// them is. The task waits in each direction, and an event in either wakes it.
+    pub(crate) fn poll_ready_interest(
+        &self,
+        cx: &mut Context<'_>,
+        interest: Interest,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        self.poll_mask(interest.mask(), || {
+            if interest.is_readable() {
+                self.waiters.register(Direction::Read, cx.waker());
+            }
+            if interest.is_writable() {
+                self.waiters.register(Direction::Write, cx.waker());
+            }
+        })
+    }
+
+    /// Ready once readiness within `mask` is recorded; otherwise `register`s the task as a
+    /// waiter and returns `Pending`.
+    #[inline]
+    fn poll_mask(&self, mask: Ready, register: impl FnOnce()) -> Poll<io::Result<ReadyEvent>> {
+        if let Some(ready) = self.ready_event(mask) {
             return Poll::Ready(ready);
         }
-        self.waiters.register(direction, cx.waker());
+        register();
         // Look again: the reactor may have set readiness after the first look but before the
         // waker was stored, and then it had no waker to take.
-        match self.ready_event(direction) {
+        match self.ready_event(mask) {
             Some(ready) => Poll::Ready(ready),
             None => Poll::Pending,
         }
     }
 
-    /// The readiness recorded for `direction`, if any, without storing a waker.
+    /// The readiness recorded within `mask` (a direction's or an interest's), if any, without
+    /// storing a waker.
     #[inline]
-    pub(crate) fn ready_event(&self, direction: Direction) -> Option<io::Result<ReadyEvent>> {
+    pub(crate) fn ready_event(&self, mask: Ready) -> Option<io::Result<ReadyEvent>> {
         let cur = self.readiness.load(Ordering::Acquire);
         if cur & SHUTDOWN != 0 {
             return Some(Err(gone()));
         }
-        let ready = Ready(cur & direction.mask().0);
-        (ready != Ready::EMPTY).then_some(Ok(ReadyEvent {
+        let ready = Ready::from_bits(cur) & mask;
+        (!ready.is_empty()).then_some(Ok(ReadyEvent {
             turn: cur >> TURN_SHIFT,
             // A `WouldBlock` proves the direction neither ready nor closed (a closed side
             // returns 0 or an error), so everything seen here may be cleared after one.
@@ -197,7 +187,7 @@ impl ScheduledIo {
         let _ = self
             .readiness
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
-                (cur >> TURN_SHIFT == event.turn).then_some(cur & !event.ready.0)
+                (cur >> TURN_SHIFT == event.turn).then_some(cur & !event.ready.bits())
             });
     }
 }
@@ -258,6 +248,30 @@ mod tests {
         // A closed side stays ready until an operation proves otherwise.
         assert!(io.poll_ready(&mut cx, Direction::Read).is_ready());
         assert!(io.poll_ready(&mut cx, Direction::Read).is_ready());
+    }
+
+    #[test]
+    fn an_interest_in_both_directions_is_woken_by_either() {
+        let io = ScheduledIo::new();
+        let (_, w) = waker();
+        let mut cx = Context::from_waker(&w);
+        let both = Interest::READABLE | Interest::WRITABLE;
+        let Poll::Ready(Ok(ev)) = io.poll_ready_interest(&mut cx, both) else {
+            panic!("a new source is assumed ready");
+        };
+        assert_eq!(ev.ready(), Ready::READABLE | Ready::WRITABLE);
+        io.clear_readiness(ev);
+        assert!(io.poll_ready_interest(&mut cx, both).is_pending());
+        let mut wakers = Vec::new();
+        io.set_readiness(1, Ready::WRITABLE, &mut wakers);
+        assert_eq!(wakers.len(), 1, "the task waits in the write direction too");
+        let Poll::Ready(Ok(ev)) = io.poll_ready_interest(&mut cx, both) else {
+            panic!("writability satisfies an interest in both directions");
+        };
+        assert_eq!(ev.ready(), Ready::WRITABLE);
+        assert!(io
+            .poll_ready_interest(&mut cx, Interest::READABLE)
+            .is_pending());
     }
 
     #[test]

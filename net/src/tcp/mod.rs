@@ -1,10 +1,13 @@
-//! TCP: listeners (plain, or sharded across loops with `SO_REUSEPORT`) and streams.
+//! TCP: listeners (plain, or sharded across loops with `SO_REUSEPORT`), streams, and sockets to
+//! configure before they connect or listen.
 
 mod listener;
 mod reuseport;
+mod socket;
 mod stream;
 
 pub use listener::{ListenOptions, TcpListener};
+pub use socket::TcpSocket;
 pub use stream::TcpStream;
 
 use std::io;

@@ -2,6 +2,9 @@
 
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::Duration;
+
+use socket2::SockRef;
 
 use crate::reactor::{Direction, Evented};
 
@@ -51,9 +54,14 @@ impl TcpStream {
     }
 
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
-        let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
-        stream
-            .io
+        TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?
+            .connected()
+            .await
+    }
+
+    /// Waits for the non-blocking connect under way on this stream to finish.
+    pub(crate) async fn connected(self) -> io::Result<TcpStream> {
+        self.io
             .io(Direction::Write, |s| {
                 if let Some(e) = s.take_error()? {
                     return Err(e);
@@ -68,7 +76,7 @@ impl TcpStream {
                 }
             })
             .await?;
-        Ok(stream)
+        Ok(self)
     }
 
     pub(crate) fn from_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
@@ -112,6 +120,46 @@ impl TcpStream {
     pub fn nodelay(&self) -> io::Result<bool> {
         self.io.get_ref().nodelay()
     }
+
+    /// Sets `SO_LINGER`. With `Some(timeout)`, closing the stream waits up to `timeout` for
+    /// unsent data to go out, and `Some(Duration::ZERO)` resets the connection instead of
+    /// closing it gracefully; with `None`, the default, closing returns at once and the
+    /// kernel sends the rest in the background.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// use std::time::Duration;
+    /// use runtime::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// let stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// assert_eq!(stream.linger()?, None);
+    /// stream.set_linger(Some(Duration::ZERO))?;
+    /// assert_eq!(stream.linger()?, Some(Duration::ZERO));
+    /// stream.set_ttl(32)?;
+    /// assert_eq!(stream.ttl()?, 32);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
+        SockRef::from(self.io.get_ref()).set_linger(linger)
+    }
+
+    /// The value of `SO_LINGER`.
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        SockRef::from(self.io.get_ref()).linger()
+    }
+
+    /// Sets `IP_TTL`, the time to live of the packets sent.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_ttl(ttl)
+    }
+
+    /// The value of `IP_TTL`.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get_ref().ttl()
+    }
 }
 
-crate::connection::stream_methods!(TcpStream, SocketAddr);
+crate::connection::stream_methods!(TcpStream, SocketAddr, std::net::TcpStream);

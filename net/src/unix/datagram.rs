@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 use socket2::{SockAddr, SockRef};
 
 use crate::reactor::{Direction, Evented};
+use crate::Interest;
 
 /// A Unix domain datagram socket.
 ///
@@ -114,9 +115,69 @@ impl UnixDatagram {
     /// Sends `buf` to the socket bound at `target` as one datagram.
     pub async fn send_to(&self, buf: &[u8], target: impl AsRef<Path>) -> io::Result<usize> {
         let target = SockAddr::unix(target)?;
-        self.io
-            .io(Direction::Write, |s| SockRef::from(s).send_to(buf, &target))
-            .await
+        poll_fn(|cx| self.poll_send_addr(cx, buf, &target)).await
+    }
+
+    /// Polls a [`send_to`](Self::send_to), for use in hand-written futures.
+    pub fn poll_send_to(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+        target: impl AsRef<Path>,
+    ) -> Poll<io::Result<usize>> {
+        match SockAddr::unix(target) {
+            Ok(target) => self.poll_send_addr(cx, buf, &target),
+            Err(e) => Poll::Ready(Err(e)),
+        }
+    }
+
+    fn poll_send_addr(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+        target: &SockAddr,
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_io(cx, Direction::Write, |s| {
+            SockRef::from(s).send_to(buf, target)
+        })
+    }
+
+    /// Sends `buf` to the socket bound at `target` without waiting: `WouldBlock` when the
+    /// receiver's queue is full.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// use std::io::ErrorKind::WouldBlock;
+    /// use runtime::net::UnixDatagram;
+    ///
+    /// let name = format!("\0doc-try-send-to-{}", std::process::id());
+    /// let server = UnixDatagram::bind(&name)?;
+    /// let client = UnixDatagram::unbound()?;
+    /// client.try_send_to(b"hi", &name)?;
+    /// let mut buf = [0; 8];
+    /// let (n, _from) = loop {
+    ///     server.readable().await?;
+    ///     match server.try_recv_from(&mut buf) {
+    ///         Err(e) if e.kind() == WouldBlock => continue,
+    ///         result => break result?,
+    ///     }
+    /// };
+    /// assert_eq!(&buf[..n], b"hi");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_send_to(&self, buf: &[u8], target: impl AsRef<Path>) -> io::Result<usize> {
+        let target = SockAddr::unix(target)?;
+        self.io.try_io(Interest::WRITABLE, |s| {
+            SockRef::from(s).send_to(buf, &target)
+        })
+    }
+
+    /// Receives a datagram and its sender's address without waiting: `WouldBlock` when none
+    /// is queued.
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io.try_io(Interest::READABLE, |s| s.recv_from(buf))
     }
 
     /// Receives one datagram into `buf` (the excess of a longer one is discarded), with the
@@ -134,16 +195,6 @@ impl UnixDatagram {
         self.io.poll_io(cx, Direction::Read, |s| s.recv_from(buf))
     }
 
-    /// Sends `buf` to the connected peer.
-    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.io(Direction::Write, |s| s.send(buf)).await
-    }
-
-    /// Receives one datagram from the connected peer.
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.io(Direction::Read, |s| s.recv(buf)).await
-    }
-
     /// The local address of the socket.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
@@ -154,3 +205,5 @@ impl UnixDatagram {
         self.io.get_ref().peer_addr()
     }
 }
+
+crate::datagram::datagram_methods!(UnixDatagram, std::os::unix::net::UnixDatagram);

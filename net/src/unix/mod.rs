@@ -12,6 +12,7 @@
 mod datagram;
 mod listener;
 mod stream;
+mod ucred;
 
 use std::io;
 use std::os::linux::net::SocketAddrExt;
@@ -22,6 +23,7 @@ use std::path::Path;
 pub use datagram::UnixDatagram;
 pub use listener::UnixListener;
 pub use stream::UnixStream;
+pub use ucred::UCred;
 
 /// The address `path` names: an abstract name after a leading NUL byte, a file path otherwise.
 fn socket_addr(path: &Path) -> io::Result<SocketAddr> {

@@ -97,6 +97,22 @@ impl UnixStream {
         stream.set_nonblocking(true)?;
         UnixStream::from_mio(mio::net::UnixStream::from_std(stream))
     }
+
+    /// The credentials of the peer process, recorded when the connection was made.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// let (a, _b) = runtime::net::UnixStream::pair()?;
+    /// let cred = a.peer_cred()?;
+    /// // The pair's other end is this process.
+    /// assert_eq!(cred.pid(), Some(std::process::id() as i32));
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn peer_cred(&self) -> io::Result<super::UCred> {
+        super::UCred::of_peer(self.io.get_ref())
+    }
 }
 
-crate::connection::stream_methods!(UnixStream, SocketAddr);
+crate::connection::stream_methods!(UnixStream, SocketAddr, std::os::unix::net::UnixStream);
