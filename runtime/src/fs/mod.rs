@@ -1,16 +1,19 @@
 //! Files and directories, without blocking the event loop: tokio's `fs`, name for name. Each
 //! function runs its `std::fs` counterpart on the blocking pool (see
-//! [`spawn_blocking`](crate::spawn_blocking)) and waits for it.
+//! [`spawn_blocking`](crate::spawn_blocking)) and waits for it; a [`File`] does the same for
+//! each read, write and seek.
 //!
 //! Linux offers no readiness for regular files (epoll reports them always ready, and a read
 //! may still wait on the disk), so a file operation either blocks a thread or goes through
 //! io_uring; this module takes the portable way, as tokio's `fs` does. Each call costs a
-//! hand-off to another thread: read and write a file whole ([`read`], [`write`]).
+//! hand-off to another thread: read and write a file whole ([`read`], [`write()`]) or in large
+//! pieces rather than in small ones.
 //!
 //! Dropping a returned future does not cancel the operation: it goes on to the end on its
 //! thread.
 //!
-//! - `contents.rs`: whole files ([`read`], [`read_to_string`], [`write`], [`copy`]).
+//! - `contents.rs`: whole files ([`read`], [`read_to_string`], [`write()`], [`copy`]).
+//! - `file/`: [`File`], and `open_options.rs` its [`OpenOptions`].
 //! - `dir.rs`: creating and removing directories, [`DirBuilder`]; `read_dir.rs`: listing
 //!   them.
 //! - `names.rs`: names and links ([`rename`], [`remove_file`], [`hard_link`], [`symlink`],
@@ -36,8 +39,10 @@
 
 mod contents;
 mod dir;
+mod file;
 mod metadata;
 mod names;
+mod open_options;
 mod read_dir;
 
 use std::io;
@@ -45,10 +50,12 @@ use std::path::Path;
 
 pub use contents::{copy, read, read_to_string, write};
 pub use dir::{create_dir, create_dir_all, remove_dir, remove_dir_all, DirBuilder};
+pub use file::File;
 pub use metadata::{metadata, set_permissions, symlink_metadata, try_exists};
 #[cfg(unix)]
 pub use names::symlink;
 pub use names::{canonicalize, hard_link, read_link, remove_file, rename};
+pub use open_options::OpenOptions;
 pub use read_dir::{read_dir, DirEntry, ReadDir};
 
 /// Runs `op` on the blocking pool and waits for it.
