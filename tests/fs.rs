@@ -179,6 +179,39 @@ rt_test! {
 }
 
 rt_test! {
+    async fn vectored_writes_empty_reads_and_buffer_limits() {
+        use futures_util::{AsyncReadExt, AsyncWriteExt, FutureExt};
+        use std::io::IoSlice;
+
+        let dir = temp_dir("limits").await;
+        let path = dir.path().join("file");
+        bounded(LIMIT, async {
+            let mut file = open_read_write(&path).await;
+            let slices = [IoSlice::new(b"hello "), IoSlice::new(b""), IoSlice::new(b"world")];
+            assert_eq!(file.write_vectored(&slices).await.unwrap(), 11);
+            file.flush().await.unwrap();
+            assert_eq!(fs::read_to_string(&path).await.unwrap(), "hello world");
+
+            // One write takes, and one read gives, at most the limit.
+            file.set_max_buf_size(1);
+            assert_eq!(file.write(b"!!").await.unwrap(), 1);
+            file.flush().await.unwrap();
+            let mut file = fs::File::open(&path).await.unwrap();
+            file.set_max_buf_size(1);
+            let mut buf = [0; 16];
+            assert_eq!(file.read(&mut buf).await.unwrap(), 1);
+
+            // An empty read is ready at once, and is no end of file.
+            assert!(matches!(file.read(&mut []).now_or_never(), Some(Ok(0))));
+            file.set_max_buf_size(16);
+            assert_eq!(file.read(&mut buf).await.unwrap(), 11);
+            assert_eq!(&buf[..11], b"ello world!");
+        })
+        .await;
+    }
+}
+
+rt_test! {
     async fn large_write_read_back() {
         use futures_util::{AsyncReadExt, AsyncWriteExt};
 
@@ -343,6 +376,10 @@ rt_test! {
             file.write_all(b"data").await.unwrap();
             assert!(file.flush().await.is_err());
             file.flush().await.unwrap();
+            // Or from the next write.
+            file.write_all(b"data").await.unwrap();
+            assert!(file.write(b"more").await.is_err());
+            file.flush().await.unwrap();
             let mut text = String::new();
             file.read_to_string(&mut text).await.unwrap();
             assert_eq!(text, "");
@@ -362,6 +399,7 @@ rt_test! {
     async fn file_conversions() {
         use futures_util::{AsyncReadExt, AsyncWriteExt};
         use std::io::Read;
+        use std::os::fd::{FromRawFd, IntoRawFd};
 
         let dir = temp_dir("conversions").await;
         let path = dir.path().join("file");
@@ -382,9 +420,16 @@ rt_test! {
             let mut two = [0; 2];
             file.read_exact(&mut two).await.unwrap();
             let mut std = file.into_std().await;
+            let mut c = [0; 1];
+            std.read_exact(&mut c).unwrap();
+            assert_eq!(&c, b"c");
+
+            let fd = std.into_raw_fd();
+            // SAFETY: `into_raw_fd` gave up the descriptor, which nothing else owns.
+            let mut file = unsafe { fs::File::from_raw_fd(fd) };
             let mut rest = String::new();
-            std.read_to_string(&mut rest).unwrap();
-            assert_eq!(rest, "cd");
+            file.read_to_string(&mut rest).await.unwrap();
+            assert_eq!(rest, "d");
         })
         .await;
     }
@@ -442,6 +487,16 @@ rt_test! {
             fs::write(at("b"), "changed").await.unwrap();
             assert_eq!(fs::read_to_string(at("hard")).await.unwrap(), "changed");
             assert_eq!(fs::read_to_string(at("c")).await.unwrap(), "contents");
+            // A hard link is no symbolic link.
+            let err = fs::read_link(at("hard")).await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput);
+
+            // A copy takes the permissions along.
+            let mut readonly = fs::metadata(at("c")).await.unwrap().permissions();
+            readonly.set_readonly(true);
+            fs::set_permissions(at("c"), readonly.clone()).await.unwrap();
+            fs::copy(at("c"), at("d")).await.unwrap();
+            assert_eq!(fs::metadata(at("d")).await.unwrap().permissions(), readonly);
 
             fs::symlink("b", at("soft")).await.unwrap();
             assert_eq!(fs::read_link(at("soft")).await.unwrap(), Path::new("b"));
@@ -494,6 +549,8 @@ rt_test! {
             builder.recursive(true).mode(0o700);
             builder.create(at("a/b")).await.unwrap();
             builder.create(at("a/b")).await.unwrap();
+            let err = fs::DirBuilder::new().create(at("a/b")).await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::AlreadyExists);
             let mode = fs::metadata(at("a/b")).await.unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o700);
 

@@ -6,7 +6,7 @@
 //! ahead, the file's cursor stands that many bytes past the caller's position, which seeks and
 //! writes correct with [`discard_read`](Buf::discard_read).
 
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 
 #[derive(Debug, Default)]
 pub(super) struct Buf {
@@ -32,12 +32,17 @@ impl Buf {
         n
     }
 
-    /// Takes up to `max` bytes of `src` to write; returns how many.
-    pub(super) fn copy_from(&mut self, src: &[u8], max: usize) -> usize {
+    /// Takes up to `max` bytes of the slices in `src`, in order, to write; returns how many.
+    pub(super) fn copy_from(&mut self, src: &[IoSlice<'_>], max: usize) -> usize {
         debug_assert!(self.is_empty());
-        let n = src.len().min(max);
-        self.bytes.extend_from_slice(&src[..n]);
-        n
+        for slice in src {
+            let n = slice.len().min(max.saturating_sub(self.bytes.len()));
+            self.bytes.extend_from_slice(&slice[..n]);
+            if n < slice.len() {
+                break;
+            }
+        }
+        self.bytes.len()
     }
 
     /// Forgets the data read ahead; returns the seek that brings the file's cursor back to

@@ -426,6 +426,16 @@ impl std::os::fd::AsFd for File {
 }
 
 #[cfg(unix)]
+impl std::os::fd::FromRawFd for File {
+    /// Takes ownership of `fd`, an open file descriptor nothing else owns.
+    unsafe fn from_raw_fd(fd: std::os::fd::RawFd) -> File {
+        // SAFETY: the caller passes on `from_raw_fd`'s contract: `fd` is open and owned by
+        // no one else.
+        File::from_std(unsafe { StdFile::from_raw_fd(fd) })
+    }
+}
+
+#[cfg(unix)]
 impl std::os::fd::AsRawFd for File {
     fn as_raw_fd(&self) -> std::os::fd::RawFd {
         self.std.as_raw_fd()

@@ -18,7 +18,7 @@
 
 use std::fs::File as StdFile;
 use std::future::{poll_fn, Future};
-use std::io::{self, Seek, SeekFrom};
+use std::io::{self, IoSlice, Seek, SeekFrom};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
@@ -137,12 +137,14 @@ impl Inner {
         }
     }
 
+    /// Takes what fits of `src` (slices written in order, as `write_vectored`) and starts
+    /// writing it.
     pub(super) fn poll_write(
         &mut self,
         std: &Arc<StdFile>,
         max_buf_size: usize,
         cx: &mut Context<'_>,
-        src: &[u8],
+        src: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         if let Some(kind) = self.last_write_err.take() {
             return Poll::Ready(Err(kind.into()));
@@ -150,7 +152,7 @@ impl Inner {
         if let Some(Operation::Write(res)) = ready!(self.poll_done(cx))? {
             res?;
         }
-        if src.is_empty() {
+        if src.iter().all(|slice| slice.is_empty()) {
             return Poll::Ready(Ok(0));
         }
         let unread = self.buf.discard_read();
