@@ -694,7 +694,12 @@ fn shutdown_timeout_leaves_a_blocking_closure_that_outlasts_it() {
     let guard = drops.guard();
     within_limit(move || {
         let rt = support::rt(2);
-        let _blocked = rt.spawn_blocking(move || released.recv());
+        let (started, running) = mpsc::channel::<()>();
+        let _blocked = rt.spawn_blocking(move || {
+            started.send(()).unwrap();
+            released.recv()
+        });
+        running.recv().unwrap();
         let _pending = rt.spawn(async move {
             let _guard = guard;
             pending::<()>().await
