@@ -183,7 +183,8 @@ macro_rules! stream_methods {
                 $crate::connection::write_all(&*self, buf)
             }
 
-            /// Writes from several buffers in one system call (`writev`).
+            /// Writes from several buffers in one system call (`sendmsg`, so that a closed
+            /// peer is an error rather than a `SIGPIPE`).
             ///
             /// ```
             /// # runtime::Runtime::new()?.block_on(async {
@@ -247,13 +248,13 @@ macro_rules! stream_methods {
             }
 
             /// [`try_write`](Self::try_write) from several buffers, in order, in one system
-            /// call (`writev`).
+            /// call (`sendmsg`).
             pub fn try_write_vectored(
                 &self,
                 bufs: &[::std::io::IoSlice<'_>],
             ) -> ::std::io::Result<usize> {
-                self.io.try_io($crate::Interest::WRITABLE, |mut s| {
-                    ::std::io::Write::write_vectored(&mut s, bufs)
+                self.io.try_io($crate::Interest::WRITABLE, |s| {
+                    $crate::sys::send_vectored(s, bufs)
                 })
             }
 
@@ -323,8 +324,8 @@ macro_rules! stream_methods {
                 cx: &mut ::std::task::Context<'_>,
                 bufs: &[::std::io::IoSlice<'_>],
             ) -> ::std::task::Poll<::std::io::Result<usize>> {
-                self.io.poll_io(cx, $crate::Direction::Write, |mut s| {
-                    ::std::io::Write::write_vectored(&mut s, bufs)
+                self.io.poll_io(cx, $crate::Direction::Write, |s| {
+                    $crate::sys::send_vectored(s, bufs)
                 })
             }
 

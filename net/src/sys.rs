@@ -23,6 +23,17 @@ pub(crate) fn send(socket: impl AsFd, buf: &[u8]) -> io::Result<usize> {
     Ok(rustix::net::send(socket, buf, SendFlags::NOSIGNAL)?)
 }
 
+/// `sendmsg(2)` of several buffers with `MSG_NOSIGNAL`: `writev` without the signal.
+pub(crate) fn send_vectored(socket: impl AsFd, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+    let mut no_control = rustix::net::SendAncillaryBuffer::default();
+    Ok(rustix::net::sendmsg(
+        socket,
+        bufs,
+        &mut no_control,
+        SendFlags::NOSIGNAL,
+    )?)
+}
+
 /// `recv(2)` with `MSG_PEEK`: the data stays queued for the next read.
 pub(crate) fn peek(socket: impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
     let (n, _) = rustix::net::recv(socket, buf, RecvFlags::PEEK)?;

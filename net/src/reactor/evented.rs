@@ -150,7 +150,10 @@ impl<S: mio::event::Source> Evented<S> {
         op: impl FnOnce(&S) -> io::Result<R>,
     ) -> io::Result<R> {
         match self.io.ready_event(interest.mask()) {
-            Some(event) => self.run(event?, op),
+            // Closed bits stay: with both directions in `interest`, a `WouldBlock` says
+            // nothing of the other direction's close, which the reactor would never report
+            // again. (Its plain readiness is cleared, as tokio's `try_io` does: see there.)
+            Some(event) => self.run(event?.without_closed(), op),
             None => Err(io::ErrorKind::WouldBlock.into()),
         }
     }

@@ -32,13 +32,16 @@
 //! - **Pipes** (`pipe.rs`): the parent's ends of piped standard I/O are made non-blocking and
 //!   registered with the reactor of the loop that spawned the child, as a socket is with the
 //!   loop that creates it: the spawning task is the likeliest to use them, so their events
-//!   wake it on its own loop, and any task on any worker may still use them (the waker moves
-//!   the work, not the registration). The pidfd is registered there too; a waiter on another
-//!   runtime, once the spawning one has shut down, registers it again on its own loop.
+//!   wake it on its own loop, and any task on any worker of that runtime may still use them
+//!   (the waker moves the work, not the registration). They do not outlive that runtime: once
+//!   it has shut down, their reads and writes fail, as its sockets' do. The pidfd is
+//!   registered there too; a waiter on another runtime, once the spawning one has shut down,
+//!   registers it again on its own loop.
 //! - **Orphans** (`reap.rs`): a [`Child`] dropped before its process was reaped hands it to a
 //!   detached task on the runtime that spawned it, which waits for the exit and reaps it, so
-//!   no zombie is left; a child outliving its runtime goes to a process-wide queue that is
-//!   retried at each spawn (and each `SIGCHLD` in the fallback). With
+//!   no zombie is left; a child outliving its runtime goes to a task on the runtime the
+//!   dropping thread is in, or else to a process-wide queue that is retried at each spawn (and
+//!   each `SIGCHLD` in the fallback). With
 //!   [`kill_on_drop`](Command::kill_on_drop) the drop sends `SIGKILL` first.
 //!
 //! Spawning needs the runtime (it panics outside, like creating a socket there); so does

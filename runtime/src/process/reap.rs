@@ -4,7 +4,8 @@
 //! its parent waits for it. A [`Child`](super::Child) dropped before its child was reaped
 //! therefore hands the [`Exit`] on:
 //!
-//! 1. to a detached task on the runtime that spawned the child, which waits for the exit as
+//! 1. to a detached task on the runtime that spawned the child (or, if that one is gone, the
+//!    runtime the dropping thread is in), which waits for the exit as
 //!    [`Child::wait`](super::Child::wait) does and reaps it;
 //! 2. if that runtime is gone (or closes before the exit), to the orphan queue: a process-wide
 //!    list that is tried (`waitpid(pid, WNOHANG)` each) whenever a child is queued or spawned,
@@ -16,7 +17,7 @@ use std::sync::{Arc, Weak};
 use parking_lot::Mutex;
 
 use super::exit::Exit;
-use crate::scheduler::{Placement, Shared};
+use crate::scheduler::{context, Placement, Shared};
 
 /// Children whose exit nobody watches any more, not yet reaped.
 static ORPHANS: Mutex<Vec<std::process::Child>> = Mutex::new(Vec::new());
@@ -56,7 +57,10 @@ impl Drop for Reaper {
         if !matches!(exit.try_wait(), Ok(None)) {
             return;
         }
-        match self.runtime.upgrade() {
+        // The spawning runtime, or else the one this thread is in: on a kernel with pidfds
+        // nothing retries the queue but a later spawn.
+        let runtime = self.runtime.upgrade().or_else(context::try_current);
+        match runtime {
             Some(runtime) => drop(runtime.spawn(Placement::Stealable, wait_in_task(exit))),
             None => queue(exit.into_std()),
         }

@@ -55,15 +55,14 @@ impl<F: Future> Future for Harness<F> {
         // SAFETY: nothing is moved out of the harness: the future is polled and dropped in
         // place (`drop_future`), which keeps the pinning promise.
         let harness = unsafe { self.get_unchecked_mut() };
-        let id = harness.meta.id();
-        let _current = id::enter(id);
+        let _current = id::enter(harness.meta);
         // SAFETY: the harness is owned by the task cell whose header holds the metadata (in
         // the cell, or in a box the cell owns for a large future), and the cell is allocated
         // while it polls the harness.
         if unsafe { harness.meta.get() }.is_aborted() {
             // A destructor's panic changes nothing: the task is cancelled either way.
             let _ = harness.drop_future();
-            return Poll::Ready(Output(Some(Err(JoinError::cancelled(id)))));
+            return Poll::Ready(Output(Some(Err(JoinError::cancelled(harness.meta.id())))));
         }
         // SAFETY: `future` is pinned whenever the harness is (see above).
         let future = unsafe { Pin::new_unchecked(&mut *harness.future) };
@@ -71,7 +70,7 @@ impl<F: Future> Future for Harness<F> {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(output)) => Ok(output),
             Err(payload) => {
-                let error = JoinError::panic(id, payload);
+                let error = JoinError::panic(harness.meta.id(), payload);
                 // The `JoinHandle` reports it; this is for whoever watches the logs.
                 tracing::debug!(%error, "a task panicked");
                 Err(error)
@@ -81,7 +80,7 @@ impl<F: Future> Future for Harness<F> {
         // task's panic, reported through its handle, as one in `poll` is.
         if let Err(payload) = harness.drop_future() {
             if result.is_ok() {
-                result = Err(JoinError::panic(id, payload));
+                result = Err(JoinError::panic(harness.meta.id(), payload));
             }
         }
         Poll::Ready(Output(Some(result)))
@@ -128,7 +127,7 @@ impl<T> Drop for Output<T> {
 
 impl<F> Drop for Harness<F> {
     fn drop(&mut self) {
-        let _current = id::enter(self.meta.id());
+        let _current = id::enter(self.meta);
         // A destructor that panics must not take the event loop down with it; the panic hook
         // has reported it already.
         let _ = self.drop_future();

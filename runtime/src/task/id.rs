@@ -15,6 +15,8 @@ use std::hash::{BuildHasher, RandomState};
 use std::num::NonZeroU64;
 use std::sync::OnceLock;
 
+use super::cell::MetaRef;
+
 /// The id of a task; see [`id`](crate::task::id).
 ///
 /// ```
@@ -44,16 +46,18 @@ impl fmt::Display for Id {
 }
 
 thread_local! {
-    static CURRENT: Cell<Option<Id>> = const { Cell::new(None) };
+    /// The task being polled; its id is made only when asked for, so that each poll pays a
+    /// pointer's store and restore.
+    static CURRENT: Cell<Option<MetaRef>> = const { Cell::new(None) };
 }
 
-/// Makes `id` the current task's until the guard is dropped.
-pub(super) fn enter(id: Id) -> Current {
-    Current(CURRENT.replace(Some(id)))
+/// Makes `task` the current task until the guard is dropped.
+pub(super) fn enter(task: MetaRef) -> Current {
+    Current(CURRENT.replace(Some(task)))
 }
 
-/// Restores the id that was current before [`enter`].
-pub(super) struct Current(Option<Id>);
+/// Restores the task that was current before [`enter`].
+pub(super) struct Current(Option<MetaRef>);
 
 impl Drop for Current {
     fn drop(&mut self) {
@@ -85,5 +89,5 @@ pub fn id() -> Id {
 /// assert_eq!(runtime::task::try_id(), None);
 /// ```
 pub fn try_id() -> Option<Id> {
-    CURRENT.get()
+    CURRENT.get().map(MetaRef::id)
 }

@@ -301,7 +301,9 @@ impl File {
                 Ok(std) => return std,
                 Err(shared) => std = shared,
             }
-            crate::yield_now().await;
+            // Such a task may take long (a slow file system, a full pool): look again after a
+            // millisecond rather than keep the loop busy.
+            crate::time::sleep(std::time::Duration::from_millis(1)).await;
         }
     }
 
