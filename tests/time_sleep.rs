@@ -15,11 +15,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use runtime::time::{
-    interval, interval_at, sleep, sleep_until, timeout, timeout_at, Elapsed, MissedTickBehavior,
-    Sleep,
+    interval, interval_at, sleep, sleep_until, timeout, timeout_at, Elapsed, Instant,
+    MissedTickBehavior, Sleep,
 };
 use support::{bounded, DropCounter};
 

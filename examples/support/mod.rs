@@ -106,8 +106,8 @@ pub fn idle_timeout() -> Option<Duration> {
 
 /// The deadline `idle` from now, if there is an idle timeout.
 #[allow(dead_code)] // not every example closes idle connections
-pub fn deadline(idle: Option<Duration>) -> Option<std::time::Instant> {
-    idle.map(|idle| std::time::Instant::now() + idle)
+pub fn deadline(idle: Option<Duration>) -> Option<runtime::time::Instant> {
+    idle.map(|idle| runtime::time::Instant::now() + idle)
 }
 
 /// `io`, unless it is not done by `deadline` (if any), which is a `TimedOut` error.
@@ -117,7 +117,7 @@ pub fn deadline(idle: Option<Duration>) -> Option<std::time::Instant> {
 /// as it is idle.
 #[allow(dead_code)] // not every example closes idle connections
 pub fn by<T>(
-    deadline: Option<std::time::Instant>,
+    deadline: Option<runtime::time::Instant>,
     io: impl std::future::Future<Output = std::io::Result<T>>,
 ) -> impl std::future::Future<Output = std::io::Result<T>> {
     use futures_util::future::{Either, FutureExt};

@@ -207,6 +207,9 @@ fn expand_fn(kind: Kind, input: EntryFn, config: &Config, callable: bool) -> Tok
     let mut block = TokenStream::new();
     brace.surround(&mut block, |tokens| body.to_tokens(tokens));
     let workers = config.workers.map(|workers| quote!(.workers(#workers)));
+    let pause = config
+        .start_paused
+        .then(|| quote!(::runtime::time::pause();));
     // Rustc reports a body whose output is not `R` as a type mismatch on the
     // expression that yields it. Giving that expression the span of the
     // body's last statement makes the error point there, in the user's code,
@@ -240,6 +243,7 @@ fn expand_fn(kind: Kind, input: EntryFn, config: &Config, callable: bool) -> Tok
         };
         quote! {
             runtime.block_on_pinned(move || async move {
+                #pause
                 let body = async move #block;
                 #finish
             })
@@ -248,7 +252,10 @@ fn expand_fn(kind: Kind, input: EntryFn, config: &Config, callable: bool) -> Tok
         let runtime = quote_spanned!(start=> runtime);
         let block_on = quote_spanned!(end=> #runtime.block_on(body));
         quote! {
-            let body = async move #block;
+            let body = async move {
+                #pause
+                #block
+            };
             #block_on
         }
     };

@@ -102,6 +102,15 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// async fn with_two_workers() {
 ///     assert_eq!(runtime::metrics().workers.len(), 2);
 /// }
+///
+/// // The clock stands still, and jumps to the next timer when nothing else
+/// // can happen: an hour's timeout is tested at once.
+/// #[runtime::test(start_paused = true)]
+/// async fn times_out() {
+///     let never = std::future::pending::<()>();
+///     let hour = std::time::Duration::from_secs(3600);
+///     assert!(runtime::time::timeout(hour, never).await.is_err());
+/// }
 /// # fn main() {}
 /// ```
 ///
@@ -109,6 +118,8 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// - `workers = N`: run `N` worker threads (a positive integer literal)
 ///   instead of the default, which `RUNTIME_WORKERS` may set.
+/// - `start_paused = true`: pause the runtime's clock before the body runs
+///   (see `runtime::time::pause`).
 ///
 /// # Expansion
 ///

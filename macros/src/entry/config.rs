@@ -15,9 +15,13 @@ use super::Errors;
 pub(super) struct Config {
     /// Number of worker threads; `None` leaves it to `Builder::new()`.
     pub(super) workers: Option<usize>,
+    /// Whether the clock is paused before the body runs (`runtime::time::pause`).
+    pub(super) start_paused: bool,
 }
 
 const WORKERS_MESSAGE: &str = "`workers` must be a positive integer literal, e.g. `workers = 4`";
+const START_PAUSED_MESSAGE: &str = "`start_paused` must be `true` or `false`";
+const OPTIONS: &str = "the supported options are `workers` and `start_paused`";
 
 impl Config {
     /// Parses the comma-separated options, reporting every bad one at once.
@@ -30,39 +34,46 @@ impl Config {
             })?;
         let mut config = Config::default();
         let mut errors = Errors::default();
-        // Tracked apart from `config.workers` so that a repeated option is
-        // reported even when the first value was invalid.
-        let mut seen_workers = false;
+        // Tracked apart from `config` so that a repeated option is reported even when the
+        // first value was invalid.
+        let mut seen = Vec::new();
         for option in &options {
             let path = option.path();
-            if !path.is_ident("workers") {
-                let name = path
-                    .segments
-                    .iter()
-                    .map(|segment| segment.ident.to_string())
-                    .collect::<Vec<_>>()
-                    .join("::");
+            let name = path
+                .segments
+                .iter()
+                .map(|segment| segment.ident.to_string())
+                .collect::<Vec<_>>()
+                .join("::");
+            let message = match name.as_str() {
+                "workers" => WORKERS_MESSAGE,
+                "start_paused" => START_PAUSED_MESSAGE,
+                _ => {
+                    errors.push(syn::Error::new_spanned(
+                        path,
+                        format!("unknown option `{name}`; {OPTIONS}"),
+                    ));
+                    continue;
+                }
+            };
+            if seen.contains(&name) {
                 errors.push(syn::Error::new_spanned(
                     path,
-                    format!("unknown option `{name}`; the supported option is `workers`"),
+                    format!("`{name}` is given more than once; keep only one"),
                 ));
                 continue;
             }
-            if seen_workers {
-                errors.push(syn::Error::new_spanned(
-                    path,
-                    "`workers` is given more than once; keep only one",
-                ));
-                continue;
-            }
-            seen_workers = true;
+            seen.push(name.clone());
             let Meta::NameValue(option) = option else {
-                errors.push(syn::Error::new_spanned(option, WORKERS_MESSAGE));
+                errors.push(syn::Error::new_spanned(option, message));
                 continue;
             };
-            match parse_workers(&option.value) {
-                Ok(workers) => config.workers = Some(workers),
-                Err(error) => errors.push(error),
+            let parsed = match name.as_str() {
+                "workers" => parse_workers(&option.value).map(|w| config.workers = Some(w)),
+                _ => parse_bool(&option.value, message).map(|b| config.start_paused = b),
+            };
+            if let Err(error) = parsed {
+                errors.push(error);
             }
         }
         errors.finish().map(|()| config)
@@ -82,6 +93,16 @@ fn parse_workers(value: &Expr) -> syn::Result<usize> {
     Err(syn::Error::new_spanned(value, WORKERS_MESSAGE))
 }
 
+/// Accepts `true` or `false`.
+fn parse_bool(value: &Expr, message: &str) -> syn::Result<bool> {
+    match value {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Bool(b), ..
+        }) => Ok(b.value),
+        _ => Err(syn::Error::new_spanned(value, message)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,7 +114,21 @@ mod tests {
     }
 
     fn workers(workers: Option<usize>) -> Result<Config, Vec<String>> {
-        Ok(Config { workers })
+        Ok(Config {
+            workers,
+            ..Config::default()
+        })
+    }
+
+    #[test]
+    fn start_paused_is_read() {
+        let paused = parse(quote!(start_paused = true, workers = 2)).unwrap();
+        assert_eq!((paused.workers, paused.start_paused), (Some(2), true));
+        assert!(!parse(quote!(start_paused = false)).unwrap().start_paused);
+        assert_eq!(
+            parse(quote!(start_paused = 1)),
+            Err(vec![START_PAUSED_MESSAGE.to_owned()])
+        );
     }
 
     #[test]
@@ -129,13 +164,14 @@ mod tests {
         assert_eq!(
             parse(quote!(flavor = "current_thread")),
             Err(vec![
-                "unknown option `flavor`; the supported option is `workers`".to_owned()
+                "unknown option `flavor`; the supported options are `workers` and `start_paused`"
+                    .to_owned()
             ])
         );
         assert_eq!(
             parse(quote!(rt::threads)),
             Err(vec![
-                "unknown option `rt::threads`; the supported option is `workers`".to_owned()
+                "unknown option `rt::threads`; the supported options are `workers` and `start_paused`".to_owned()
             ])
         );
     }
@@ -147,7 +183,8 @@ mod tests {
             Err(vec![
                 WORKERS_MESSAGE.to_owned(),
                 "`workers` is given more than once; keep only one".to_owned(),
-                "unknown option `foo`; the supported option is `workers`".to_owned(),
+                "unknown option `foo`; the supported options are `workers` and `start_paused`"
+                    .to_owned(),
             ])
         );
     }

@@ -44,6 +44,8 @@ struct State {
     exiting_or_alive: usize,
     /// Threads waiting for work, less those already told to take some.
     idle: usize,
+    /// Tasks taken by a thread and not yet finished.
+    running: usize,
     /// Idle threads told to take a task that have not woken yet. A thread that wakes takes one
     /// before it looks at its timeout, so a task handed over as the keep-alive runs out is
     /// never left behind.
@@ -60,6 +62,7 @@ impl Pool {
                     threads: 0,
                     exiting_or_alive: 0,
                     idle: 0,
+                    running: 0,
                     wakeups: 0,
                     shut_down: false,
                 }),
@@ -135,6 +138,12 @@ impl Pool {
         drop(queued);
     }
 
+    /// Whether a task is queued or running.
+    pub(crate) fn is_busy(&self) -> bool {
+        let state = self.inner.state.lock();
+        !state.queue.is_empty() || state.running > 0
+    }
+
     /// Waits until every thread of the pool has exited, or until `deadline` (`None`: forever).
     pub(crate) fn wait_for_threads(&self, deadline: Option<Instant>) {
         let mut state = self.inner.state.lock();
@@ -164,7 +173,9 @@ impl Inner {
         let mut state = self.state.lock();
         loop {
             if let Some(runnable) = state.queue.pop_front() {
+                state.running += 1;
                 MutexGuard::unlocked(&mut state, || run(runnable));
+                state.running -= 1;
             } else if state.shut_down || !self.wait_for_work(&mut state) {
                 break;
             }

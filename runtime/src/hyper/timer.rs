@@ -37,12 +37,12 @@ impl ::hyper::rt::Timer for Timer {
     }
 
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn ::hyper::rt::Sleep>> {
-        Box::pin(time::sleep_until(deadline))
+        Box::pin(time::sleep_until(deadline.into()))
     }
 
     fn reset(&self, sleep: &mut Pin<Box<dyn ::hyper::rt::Sleep>>, new_deadline: Instant) {
         match sleep.as_mut().downcast_mut_pin::<Sleep>() {
-            Some(ours) => ours.get_mut().reset(new_deadline),
+            Some(ours) => ours.get_mut().reset(new_deadline.into()),
             // Another timer's sleep, handed to this one: replace it.
             None => *sleep = self.sleep_until(new_deadline),
         }
@@ -72,7 +72,7 @@ mod tests {
             let soon = Instant::now() + Duration::from_millis(10);
             Timer.reset(&mut sleep, soon);
             let ours = sleep.as_mut().downcast_mut_pin::<Sleep>();
-            assert_eq!(ours.map(|s| s.deadline()), Some(soon));
+            assert_eq!(ours.map(|s| s.deadline().into_std()), Some(soon));
             time::timeout(Duration::from_secs(60), sleep)
                 .await
                 .expect("the sleep completes at its new deadline");

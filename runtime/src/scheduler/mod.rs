@@ -11,8 +11,10 @@
 //!   without missing work, and keep wake-ups of sleeping workers rare.
 //! - [`waiter`]: `block_on` on a thread that is no worker.
 //! - [`shutdown`]: dropping every task left once the runtime closes.
+//! - [`auto_advance`]: a paused clock moving to the next timer when every worker is idle.
 //! - [`metrics`]: per-worker counters.
 
+mod auto_advance;
 pub(crate) mod context;
 mod hooks;
 mod idle;

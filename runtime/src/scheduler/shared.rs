@@ -60,6 +60,9 @@ pub(crate) struct Remote {
     pub(crate) park: ParkState,
     pub(crate) stealer: Stealer<Runnable>,
     pub(crate) watch: stand_in::Watch,
+    /// Whether the worker sleeps for want of work while the clock is paused (see
+    /// `auto_advance`).
+    pub(crate) idle_paused: AtomicBool,
     pub(crate) counters: WorkerCounters,
 }
 
@@ -79,18 +82,20 @@ impl Shared {
                 let queue = deque::Worker::new_fifo();
                 let reactor = net::Reactor::new()?;
                 let remote = Remote {
-                    timers: Arc::new(Timers::new(reactor.clone(), clock)),
+                    timers: Arc::new(Timers::new(reactor.clone(), clock.clone())),
                     reactor,
                     inbox: Inbox::new(),
                     park: ParkState::new(),
                     stealer: queue.stealer(),
                     watch: stand_in::Watch::default(),
+                    idle_paused: AtomicBool::new(false),
                     counters: WorkerCounters::default(),
                 };
                 queues.push(queue);
                 Ok(Arc::new(remote))
             })
-            .collect::<std::io::Result<_>>()?;
+            .collect::<std::io::Result<Box<[Arc<Remote>]>>>()?;
+        clock.set_loops(remotes.iter().map(|r| r.reactor.clone()).collect());
         let shared = Shared {
             workers: remotes,
             injector: Injector::new(),
@@ -195,10 +200,14 @@ impl Shared {
         }
     }
 
-    /// Milliseconds since the runtime started, the clock of the stand-ins' watch and of every
-    /// worker's timers.
+    /// Milliseconds since the runtime started on the real clock: the stand-ins' watch's.
     pub(crate) fn now_ms(&self) -> u64 {
-        self.clock.now_ms()
+        self.clock.real_ms()
+    }
+
+    /// The clock of every worker's timers, which a test may pause.
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
     }
 }
 

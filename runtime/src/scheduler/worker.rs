@@ -28,6 +28,7 @@ use std::time::Duration;
 
 use crossbeam_deque::Steal;
 
+use super::auto_advance;
 use super::context::{self, EnterGuard};
 use super::steal::{self, Rng};
 use super::{stand_in, Local, Remote, Shared};
@@ -256,7 +257,10 @@ impl Worker {
             remote.counters.parks.add(1);
             ThreadHooks::run(&shared.hooks.park);
             // Reads the clock only if a timer is set.
-            let timeout = remote.timers.park_timeout();
+            let mut timeout = remote.timers.park_timeout();
+            if shared.clock().is_paused() {
+                timeout = auto_advance::timeout(shared, self.index, timeout);
+            }
             match stand_in::watch_interval(shared, self.index) {
                 Some(watch) => Some(timeout.map_or(watch, |t| t.min(watch))),
                 None => timeout,
@@ -264,6 +268,7 @@ impl Worker {
         };
         self.poll_io(timeout);
         let remote = self.remote();
+        auto_advance::awake(remote);
         remote.timers.unparked();
         remote.park.finish();
         self.shared.idle.release_wake();
@@ -291,9 +296,9 @@ impl Worker {
             remote.counters.io_events.add(stats.events as u64);
             remote.counters.remote_wakes.add(u64::from(stats.woken_up));
         }
-        let now_ms = self.shared.now_ms();
-        remote.watch.turned(now_ms);
-        remote.timers.fire_tick(now_ms);
+        let (real_ms, timer_ms) = self.shared.clock().readings();
+        remote.watch.turned(real_ms);
+        remote.timers.fire_tick(timer_ms);
         self.drain_inbox();
         if self.shared.workers.len() > 1 && self.local.run_queue().len() > 1 {
             self.shared.notify_work();

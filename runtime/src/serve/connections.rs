@@ -16,11 +16,11 @@
 //! there no other entry can take that key: a connection that ends in between just removes
 //! its entry, and `start` finds it gone.
 
+use crate::time::Instant;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
-use std::time::Instant;
 
 use parking_lot::Mutex;
 use slab::Slab;

@@ -8,24 +8,57 @@
 //! deadlines are converted with `Instant`, never fire early. Sleeps until a tick are measured
 //! on this clock too ([`Clock::until`]), so a loop never wakes just before the tick it waits
 //! for by this clock and then spins until it comes.
+//!
+//! # Paused time
+//!
+//! For tests, the clock can be paused ([`pause`](super::pause)): it then stands still, and
+//! moves only when told to ([`advance`](super::advance)) or when every worker is idle, to the
+//! next timer (the scheduler does that). Resumed, it runs on from where it stood, so it is then
+//! ahead of the monotonic clock by the time it was moved. Its readings are the timers' and
+//! [`Instant::now`](super::Instant::now)'s; the stuck-loop watch keeps reading the real
+//! clock ([`Clock::real_ms`]). A clock that was never paused costs one relaxed load per
+//! reading.
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-#[derive(Clone, Copy)]
+use parking_lot::Mutex;
+
+/// Whether any runtime of the process has ever paused its clock: until then,
+/// `Instant::now` reads the monotonic clock without looking for the runtime's.
+pub(crate) static EVER_PAUSED: AtomicBool = AtomicBool::new(false);
+
+#[derive(Clone)]
 pub(crate) struct Clock {
     origin: Instant,
     /// The monotonic clock in nanoseconds, read just after `origin`: no earlier than it, so
     /// `now_ms` never counts ahead of the time since `origin`, and no timer fires early.
-    #[cfg(target_os = "linux")]
     origin_ns: u64,
+    test: Arc<TestClock>,
+}
+
+/// The paused clock's state, shared by every copy of one runtime's clock.
+#[derive(Default)]
+struct TestClock {
+    /// Whether the clock stands still at `frozen_ns`.
+    paused: AtomicBool,
+    /// The clock's reading while it is paused, in monotonic nanoseconds.
+    frozen_ns: AtomicU64,
+    /// Added (wrapping) to the monotonic clock while it runs: how far it was moved.
+    offset_ns: AtomicU64,
+    /// Serializes pause, resume and advance.
+    changing: Mutex<()>,
+    /// The reactors of the loops whose timers run on this clock.
+    loops: OnceLock<Box<[net::Reactor]>>,
 }
 
 impl Clock {
     pub(crate) fn new() -> Clock {
         Clock {
             origin: Instant::now(),
-            #[cfg(target_os = "linux")]
             origin_ns: monotonic_ns(),
+            test: Arc::default(),
         }
     }
 
@@ -34,36 +67,136 @@ impl Clock {
         self.origin
     }
 
+    /// The clock's reading in monotonic nanoseconds.
+    #[inline]
+    fn now_ns(&self) -> u64 {
+        if self.test.paused.load(Ordering::Acquire) {
+            return self.test.frozen_ns.load(Ordering::Acquire);
+        }
+        monotonic_ns().wrapping_add(self.test.offset_ns.load(Ordering::Relaxed))
+    }
+
     /// Milliseconds since the origin, now.
+    #[inline]
     pub(crate) fn now_ms(&self) -> u64 {
-        #[cfg(target_os = "linux")]
-        return monotonic_ns().saturating_sub(self.origin_ns) / 1_000_000;
-        #[cfg(not(target_os = "linux"))]
-        return self.ms_at(Instant::now());
+        self.now_ns().saturating_sub(self.origin_ns) / 1_000_000
+    }
+
+    /// Milliseconds since the origin on the real clock, paused or not.
+    pub(crate) fn real_ms(&self) -> u64 {
+        self.readings().0
+    }
+
+    /// Milliseconds since the origin on the real clock and on this one, from one read of the
+    /// monotonic clock.
+    #[inline]
+    pub(crate) fn readings(&self) -> (u64, u64) {
+        let real = monotonic_ns();
+        let ns = match self.test.paused.load(Ordering::Acquire) {
+            true => self.test.frozen_ns.load(Ordering::Acquire),
+            false => real.wrapping_add(self.test.offset_ns.load(Ordering::Relaxed)),
+        };
+        let ms = |ns: u64| ns.saturating_sub(self.origin_ns) / 1_000_000;
+        (ms(real), ms(ns))
+    }
+
+    /// Sets the reactors of the loops whose timers run on this clock, to wake them when it
+    /// moves.
+    pub(crate) fn set_loops(&self, reactors: Vec<net::Reactor>) {
+        let _ = self.test.loops.set(reactors.into_boxed_slice());
+    }
+
+    /// Wakes every loop, to fire the timers a move of the clock made due or to sleep by the
+    /// running clock again.
+    pub(crate) fn wake_loops(&self) {
+        for reactor in self.test.loops.get().into_iter().flatten() {
+            let _ = reactor.wake();
+        }
+    }
+
+    /// The clock's reading as an `Instant`.
+    pub(crate) fn instant_now(&self) -> Instant {
+        let since = Duration::from_nanos(self.now_ns().saturating_sub(self.origin_ns));
+        self.origin.checked_add(since).unwrap_or(self.origin)
     }
 
     /// How long from now until this clock reads `ms`; `None` if that is beyond what a
-    /// `Duration` from now can say.
+    /// `Duration` from now can say. Paused, the clock will not get there by itself: `None`.
     pub(crate) fn until(&self, ms: u64) -> Option<Duration> {
-        #[cfg(target_os = "linux")]
-        return ms
-            .checked_mul(1_000_000)
+        if self.is_paused() {
+            return (ms <= self.now_ms()).then_some(Duration::ZERO);
+        }
+        ms.checked_mul(1_000_000)
             .and_then(|ns| ns.checked_add(self.origin_ns))
-            .map(|at| Duration::from_nanos(at.saturating_sub(monotonic_ns())));
-        #[cfg(not(target_os = "linux"))]
-        return (self.origin.checked_add(Duration::from_millis(ms)))
-            .map(|at| at.saturating_duration_since(Instant::now()));
+            .map(|at| Duration::from_nanos(at.saturating_sub(self.now_ns())))
+    }
+
+    /// Whether the clock is paused.
+    pub(crate) fn is_paused(&self) -> bool {
+        self.test.paused.load(Ordering::Acquire)
+    }
+
+    /// Stops the clock where it stands; false if it was paused already.
+    pub(crate) fn pause(&self) -> bool {
+        let _changing = self.test.changing.lock();
+        if self.is_paused() {
+            return false;
+        }
+        EVER_PAUSED.store(true, Ordering::Release);
+        // Up to the next whole millisecond (never back): a deadline a whole number of
+        // milliseconds away is then one the timers keep to the nanosecond.
+        let since = self.now_ns().saturating_sub(self.origin_ns);
+        let frozen = self.origin_ns + since.div_ceil(1_000_000) * 1_000_000;
+        self.test.frozen_ns.store(frozen, Ordering::Release);
+        self.test.paused.store(true, Ordering::Release);
+        true
+    }
+
+    /// Lets the clock run on from where it stands; false if it was not paused.
+    pub(crate) fn resume(&self) -> bool {
+        let _changing = self.test.changing.lock();
+        if !self.is_paused() {
+            return false;
+        }
+        let frozen = self.test.frozen_ns.load(Ordering::Acquire);
+        let offset = frozen.wrapping_sub(monotonic_ns());
+        self.test.offset_ns.store(offset, Ordering::Relaxed);
+        self.test.paused.store(false, Ordering::Release);
+        true
+    }
+
+    /// Moves the paused clock forward by `by`; false if it is not paused.
+    pub(crate) fn advance(&self, by: Duration) -> bool {
+        let _changing = self.test.changing.lock();
+        if !self.is_paused() {
+            return false;
+        }
+        let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+        let frozen = self.test.frozen_ns.load(Ordering::Acquire);
+        self.test
+            .frozen_ns
+            .store(frozen.saturating_add(by), Ordering::Release);
+        true
+    }
+
+    /// Moves the paused clock forward to `ms` since the origin, if it stands before it.
+    pub(crate) fn advance_to_ms(&self, ms: u64) {
+        let _changing = self.test.changing.lock();
+        if !self.is_paused() {
+            return;
+        }
+        let at = ms.saturating_mul(1_000_000).saturating_add(self.origin_ns);
+        self.test.frozen_ns.fetch_max(at, Ordering::AcqRel);
     }
 
     /// Milliseconds from the origin to `t`, rounded down (0 before the origin).
-    #[cfg(any(test, not(target_os = "linux")))]
+    #[cfg(test)]
     fn ms_at(&self, t: Instant) -> u64 {
         millis(t.saturating_duration_since(self.origin))
     }
 }
 
 /// `CLOCK_MONOTONIC`, the clock `Instant` reads on Linux, in nanoseconds.
-#[cfg(target_os = "linux")]
 #[inline]
 fn monotonic_ns() -> u64 {
     let mut ts = libc::timespec {
@@ -121,5 +254,30 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(clock.until(u64::MAX), None);
+    }
+
+    #[test]
+    fn a_paused_clock_stands_still_until_advanced_and_runs_on_from_there() {
+        let clock = Clock::new();
+        assert!(clock.pause());
+        assert!(!clock.pause(), "paused already");
+        let stood = clock.now_ms();
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(clock.now_ms(), stood);
+        assert_eq!(
+            clock.until(stood + 10),
+            None,
+            "it will not get there by itself"
+        );
+        assert!(clock.advance(Duration::from_millis(1_000)));
+        assert_eq!(clock.now_ms(), stood + 1_000);
+        assert_eq!(clock.until(stood + 10), Some(Duration::ZERO));
+        clock.advance_to_ms(stood + 500);
+        assert_eq!(clock.now_ms(), stood + 1_000, "never backwards");
+        assert!(clock.resume());
+        assert!(!clock.advance(Duration::from_secs(1)), "running");
+        let ran_on = clock.now_ms();
+        assert!(ran_on >= stood + 1_000 && clock.now_ms() >= ran_on);
+        assert!(clock.real_ms() < stood + 1_000);
     }
 }

@@ -37,6 +37,14 @@ impl Drop for EnterGuard {
     }
 }
 
+/// Now on the clock of the runtime this thread is inside, if it is inside one.
+pub(crate) fn clock_now() -> Option<std::time::Instant> {
+    CURRENT
+        .try_with(|c| c.borrow().as_ref().map(|(t, _)| t.clock().instant_now()))
+        .ok()
+        .flatten()
+}
+
 /// This thread's timers and whether the thread is their owner.
 ///
 /// # Panics

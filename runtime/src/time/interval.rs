@@ -8,10 +8,10 @@
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::sleep::far_future;
-use super::{sleep_until, Sleep};
+use super::{sleep_until, Instant, Sleep};
 
 /// A tick polled this long after its deadline was missed: the task was busy. Below it, a tick is
 /// on time (a loop fires timers up to a millisecond late) and the next comes one period later

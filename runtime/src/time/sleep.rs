@@ -4,11 +4,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::current;
 use super::timers::Timers;
 use super::wheel::Key;
+use super::Instant;
 
 /// Waits until `duration` has passed.
 ///
@@ -123,7 +124,7 @@ impl Future for Sleep {
         }
         // `register` answers `None` for a deadline that has passed.
         let (timers, adder) = current::timers("`runtime::time::sleep`");
-        match timers.register(self.deadline, cx.waker(), adder) {
+        match timers.register(self.deadline.into_std(), cx.waker(), adder) {
             Some(key) => {
                 self.entry = Some((timers, key));
                 Poll::Pending

@@ -3,9 +3,9 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::{sleep, sleep_until, Sleep};
+use super::{sleep, sleep_until, Instant, Sleep};
 
 /// Runs `future` for at most `duration`: its output, or [`Elapsed`] if the time ran out first
 /// (the future is then dropped with the `Timeout`).

@@ -104,7 +104,7 @@ impl Timers {
             .last_tick
             .load(Ordering::Relaxed)
             .saturating_add(CLOCK_CHECK_MS);
-        if (parked || tick <= near) && Instant::now() >= deadline {
+        if (parked || tick <= near) && self.clock.instant_now() >= deadline {
             return None;
         }
         let mut state = self.state.lock();
@@ -189,6 +189,16 @@ impl Timers {
             return None;
         }
         self.clock.until(next)
+    }
+
+    /// The runtime's clock.
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The next expiration on the wheel, or a little earlier (`u64::MAX`: none).
+    pub(crate) fn next_due(&self) -> u64 {
+        self.next_due.load(Ordering::Acquire)
     }
 
     /// Whether the owner is parking or parked (between `park_timeout` and `unparked`).
@@ -279,7 +289,7 @@ mod loom_tests {
         loom::model(|| {
             spawn(|| {
                 let clock = Clock::new();
-                let timers = Arc::new(Timers::new(net::Reactor::new().unwrap(), clock));
+                let timers = Arc::new(Timers::new(net::Reactor::new().unwrap(), clock.clone()));
                 let waker = std::task::Waker::from(std::sync::Arc::new(Noop));
                 // A far timer is set: the first adder lowers `next_due`, the second finds its
                 // slot no earlier than that and may skip the store.
