@@ -29,6 +29,9 @@ pub(super) struct Reaper {
     exit: Option<Exit>,
     /// Where a task waits for the exit once this is dropped; dangling for that task itself.
     runtime: Weak<Shared>,
+    /// Whether this is that task's own: dropped, it queues the child rather than start
+    /// another task (which, on a closing runtime, would be dropped in turn).
+    in_task: bool,
 }
 
 impl Reaper {
@@ -36,6 +39,7 @@ impl Reaper {
         Reaper {
             exit: Some(exit),
             runtime: Arc::downgrade(runtime),
+            in_task: false,
         }
     }
 
@@ -59,7 +63,10 @@ impl Drop for Reaper {
         }
         // The spawning runtime, or else the one this thread is in: on a kernel with pidfds
         // nothing retries the queue but a later spawn.
-        let runtime = self.runtime.upgrade().or_else(context::try_current);
+        let runtime = match self.in_task {
+            true => None,
+            false => self.runtime.upgrade().or_else(context::try_current),
+        };
         match runtime {
             Some(runtime) => drop(runtime.spawn(Placement::Stealable, wait_in_task(exit))),
             None => queue(exit.into_std()),
@@ -73,6 +80,7 @@ fn wait_in_task(exit: Exit) -> impl Future<Output = ()> + Send {
     let mut reaper = Reaper {
         exit: Some(exit),
         runtime: Weak::new(),
+        in_task: true,
     };
     async move {
         // An error (the reactor shut down) leaves the child to the queue.

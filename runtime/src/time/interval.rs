@@ -48,7 +48,8 @@ pub fn interval(period: Duration) -> Interval {
 ///
 /// ```
 /// # runtime::Runtime::new()?.block_on(async {
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
+/// use runtime::time::Instant;
 ///
 /// let start = Instant::now() + Duration::from_millis(5);
 /// let mut ticks = runtime::time::interval_at(start, Duration::from_millis(5));
@@ -177,7 +178,8 @@ impl Interval {
     ///
     /// ```
     /// # runtime::Runtime::new()?.block_on(async {
-    /// use std::time::{Duration, Instant};
+    /// use std::time::Duration;
+    /// use runtime::time::Instant;
     ///
     /// let mut ticks = runtime::time::interval(Duration::from_millis(5));
     /// ticks.tick().await; // the first tick comes at once

@@ -18,7 +18,8 @@ use super::Instant;
 ///
 /// ```
 /// # runtime::Runtime::new()?.block_on(async {
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
+/// use runtime::time::Instant;
 ///
 /// let start = Instant::now();
 /// runtime::time::sleep(Duration::from_millis(20)).await;
@@ -42,7 +43,8 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// ```
 /// # runtime::Runtime::new()?.block_on(async {
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
+/// use runtime::time::Instant;
 ///
 /// let deadline = Instant::now() + Duration::from_millis(10);
 /// runtime::time::sleep_until(deadline).await;
@@ -69,7 +71,8 @@ pub(crate) fn far_future() -> Instant {
 ///
 /// ```
 /// # runtime::Runtime::new()?.block_on(async {
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
+/// use runtime::time::Instant;
 ///
 /// let mut sleep = runtime::time::sleep(Duration::from_secs(60));
 /// assert!(!sleep.is_elapsed());

@@ -33,7 +33,8 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 ///
 /// ```
 /// # runtime::Runtime::new()?.block_on(async {
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
+/// use runtime::time::Instant;
 ///
 /// // One deadline shared by several steps.
 /// let deadline = Instant::now() + Duration::from_millis(10);
