@@ -70,21 +70,33 @@ impl Clock {
     /// The clock's reading in monotonic nanoseconds.
     #[inline]
     fn now_ns(&self) -> u64 {
+        self.reading_at(monotonic_ns())
+    }
+
+    /// The clock's reading, in monotonic nanoseconds, when the monotonic clock reads `real`.
+    #[inline]
+    fn reading_at(&self, real: u64) -> u64 {
         if self.test.paused.load(Ordering::Acquire) {
             return self.test.frozen_ns.load(Ordering::Acquire);
         }
-        monotonic_ns().wrapping_add(self.test.offset_ns.load(Ordering::Relaxed))
+        real.wrapping_add(self.test.offset_ns.load(Ordering::Relaxed))
+    }
+
+    /// Whole milliseconds from the origin to the monotonic reading `ns` (0 before it).
+    #[inline]
+    fn ms_since_origin(&self, ns: u64) -> u64 {
+        ns.saturating_sub(self.origin_ns) / 1_000_000
     }
 
     /// Milliseconds since the origin, now.
     #[inline]
     pub(crate) fn now_ms(&self) -> u64 {
-        self.now_ns().saturating_sub(self.origin_ns) / 1_000_000
+        self.ms_since_origin(self.now_ns())
     }
 
     /// Milliseconds since the origin on the real clock, paused or not.
     pub(crate) fn real_ms(&self) -> u64 {
-        self.readings().0
+        self.ms_since_origin(monotonic_ns())
     }
 
     /// Milliseconds since the origin on the real clock and on this one, from one read of the
@@ -92,12 +104,10 @@ impl Clock {
     #[inline]
     pub(crate) fn readings(&self) -> (u64, u64) {
         let real = monotonic_ns();
-        let ns = match self.test.paused.load(Ordering::Acquire) {
-            true => self.test.frozen_ns.load(Ordering::Acquire),
-            false => real.wrapping_add(self.test.offset_ns.load(Ordering::Relaxed)),
-        };
-        let ms = |ns: u64| ns.saturating_sub(self.origin_ns) / 1_000_000;
-        (ms(real), ms(ns))
+        (
+            self.ms_since_origin(real),
+            self.ms_since_origin(self.reading_at(real)),
+        )
     }
 
     /// Sets the reactors of the loops whose timers run on this clock, to wake them when it
