@@ -124,10 +124,30 @@ impl Clock {
         }
     }
 
-    /// The clock's reading as an `Instant`.
+    /// The clock's reading as an `Instant`. Running, it is `Instant::now` moved by the
+    /// offset, not a count from `origin`: that count starts a few nanoseconds late, so a
+    /// deadline of `Instant::now()` read just before would look a few nanoseconds away.
     pub(crate) fn instant_now(&self) -> Instant {
-        let since = Duration::from_nanos(self.now_ns().saturating_sub(self.origin_ns));
-        self.origin.checked_add(since).unwrap_or(self.origin)
+        if self.is_paused() {
+            let since = self
+                .test
+                .frozen_ns
+                .load(Ordering::Acquire)
+                .saturating_sub(self.origin_ns);
+            return self
+                .origin
+                .checked_add(Duration::from_nanos(since))
+                .unwrap_or(self.origin);
+        }
+        let now = Instant::now();
+        // The offset is a wrapping `u64`: read as signed, it moves the clock either way.
+        let offset = self.test.offset_ns.load(Ordering::Relaxed) as i64;
+        let by = Duration::from_nanos(offset.unsigned_abs());
+        if offset >= 0 {
+            now.checked_add(by).unwrap_or(now)
+        } else {
+            now.checked_sub(by).unwrap_or(now)
+        }
     }
 
     /// How long from now until this clock reads `ms`; `None` if that is beyond what a
@@ -251,6 +271,15 @@ mod tests {
             "{before} <= {ms} <= {after}"
         );
         assert!(ms >= 20);
+    }
+
+    #[test]
+    fn a_running_clock_never_reads_before_an_earlier_instant() {
+        let clock = Clock::new();
+        for _ in 0..100_000 {
+            let before = Instant::now();
+            assert!(clock.instant_now() >= before);
+        }
     }
 
     #[test]
