@@ -13,12 +13,13 @@ use std::time::Duration;
 
 use http_body_util::{BodyExt, Empty};
 use hyper::body::{Bytes, Incoming};
-use hyper::client::conn::{http1 as client1, http2 as client2};
+use hyper::client::conn::http1 as client1;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{header, Request, Response, StatusCode};
-use runtime::hyper::{Executor, Io, Timer};
+use runtime::hyper::{Io, Timer};
 use runtime::net::TcpStream;
+use support::http::{curl, http1_client, http2_client};
 use support::{bounded, rt, ExampleServer, Notify};
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -29,18 +30,6 @@ async fn assert_hello(response: Response<Incoming>) {
     assert_eq!(response.status(), StatusCode::OK);
     let body = response.into_body().collect().await.unwrap().to_bytes();
     assert_eq!(body, HELLO);
-}
-
-/// An HTTP/1.1 client connection to `addr`, its connection task running on the runtime.
-async fn http1_client(
-    addr: SocketAddr,
-) -> (
-    client1::SendRequest<Empty<Bytes>>,
-    runtime::JoinHandle<hyper::Result<()>>,
-) {
-    let stream = TcpStream::connect(addr).await.unwrap();
-    let (sender, connection) = client1::handshake(Io::new(stream)).await.unwrap();
-    (sender, runtime::spawn(connection))
 }
 
 async fn http1_get(sender: &mut client1::SendRequest<Empty<Bytes>>, addr: SocketAddr, path: &str) {
@@ -58,7 +47,7 @@ fn http1_client_gets_hello_for_sequential_and_concurrent_requests() {
     let addr = server.addr;
     rt(2).block_on(bounded(LIMIT, async move {
         // One keep-alive connection, one request after another.
-        let (mut sender, connection) = http1_client(addr).await;
+        let (mut sender, connection) = http1_client::<Empty<Bytes>>(addr).await;
         for i in 0..20 {
             http1_get(&mut sender, addr, &format!("/sequential/{i}")).await;
         }
@@ -70,7 +59,7 @@ fn http1_client_gets_hello_for_sequential_and_concurrent_requests() {
         let clients: Vec<_> = (0..32)
             .map(|c| {
                 runtime::spawn(async move {
-                    let (mut sender, connection) = http1_client(addr).await;
+                    let (mut sender, connection) = http1_client::<Empty<Bytes>>(addr).await;
                     for i in 0..5 {
                         http1_get(&mut sender, addr, &format!("/concurrent/{c}/{i}")).await;
                     }
@@ -90,9 +79,7 @@ fn http2_client_gets_hello_for_requests_multiplexed_on_one_connection() {
     let server = ExampleServer::start("hyper_hello", &["--h2"]);
     let addr = server.addr;
     rt(2).block_on(bounded(LIMIT, async move {
-        let stream = TcpStream::connect(addr).await.unwrap();
-        let (sender, connection) = client2::handshake(Executor, Io::new(stream)).await.unwrap();
-        let connection = runtime::spawn(connection);
+        let (sender, connection) = http2_client::<Empty<Bytes>>(addr).await;
         let requests: Vec<_> = (0..64)
             .map(|i| {
                 let mut sender = sender.clone();
@@ -155,21 +142,6 @@ fn header_read_timeout_closes_a_connection_stalled_in_its_request_head() {
         timed_out.wait().await;
         server.stop();
     }));
-}
-
-/// Runs curl on `url` with `options`, bounded in time, and returns what it printed.
-fn curl(options: &[&str], url: &str) -> String {
-    let output = Command::new("curl")
-        .args(["--silent", "--show-error", "--max-time", "30"])
-        .args(options)
-        .arg(url)
-        .output()
-        .expect("curl runs");
-    assert!(
-        output.status.success(),
-        "curl {options:?} {url}: {output:?}"
-    );
-    String::from_utf8(output.stdout).expect("a UTF-8 body")
 }
 
 #[test]

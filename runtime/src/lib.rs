@@ -134,7 +134,9 @@ pub use futures_util::{future, join, pin_mut, select, select_biased, stream, try
 /// thread that is no worker, with a worker chosen in turn), and [`serve`](net::serve) for
 /// listeners sharded across every loop.
 pub mod net {
-    pub use crate::serve::{serve, serve_with, Drain, ServeOptions, Server, ShutdownReport};
+    pub use crate::serve::{
+        serve, serve_with, Drain, Scoped, ServeOptions, Server, ShutdownReport, ShutdownSignal,
+    };
     pub use net::{
         Connection, Interest, ListenOptions, OwnedReadHalf, OwnedWriteHalf, ReadHalf, Ready,
         ReuniteError, TcpListener, TcpSocket, TcpStream, UdpSocket, UnixDatagram, UnixListener,

@@ -3,9 +3,13 @@
 //! hyper hands its executor the futures that must run beside the connection future: each
 //! HTTP/2 stream of a server, and the connection task of an HTTP/2 client. They are spawned
 //! detached, as stealable tasks that start on the current loop, where their connection's
-//! socket lives.
+//! socket lives. Spawned from a server's connection, they keep its [`ShutdownSignal`]
+//! current, so a handler answering an HTTP/2 stream learns of the shutdown as one answering
+//! HTTP/1 does.
 
 use std::future::Future;
+
+use crate::net::ShutdownSignal;
 
 /// Runs hyper's background futures as tasks of the current runtime, through
 /// [`spawn`](crate::spawn).
@@ -32,6 +36,9 @@ where
 {
     fn execute(&self, future: F) {
         // Detached: hyper learns how its futures end through its own channels.
-        drop(crate::spawn(future));
+        match ShutdownSignal::current() {
+            Some(signal) => drop(crate::spawn(signal.scope(future))),
+            None => drop(crate::spawn(future)),
+        }
     }
 }

@@ -40,8 +40,10 @@
 
 mod executor;
 mod io;
+mod serve;
 mod timer;
 
 pub use executor::Executor;
 pub use io::Io;
+pub use serve::{serve, serve_with, HttpService};
 pub use timer::Timer;

@@ -22,6 +22,7 @@ use net::{TcpListener, TcpStream};
 
 use super::connections::{Connections, Place};
 use super::limit::{Limit, Permit};
+use super::signal::ShutdownSignal;
 use crate::scheduler::context;
 use crate::time::Sleep;
 use crate::JoinHandle;
@@ -70,6 +71,9 @@ pub(super) struct Parked {
 pub(super) struct Stop {
     stopped: AtomicBool,
     wakers: Box<[AtomicWaker]>,
+    /// What the connections' handlers learn the shutdown by, raised once the loops have
+    /// stopped (see `shutdown`).
+    pub(super) signal: ShutdownSignal,
 }
 
 impl Stop {
@@ -77,6 +81,7 @@ impl Stop {
         Stop {
             stopped: AtomicBool::new(false),
             wakers: (0..loops).map(|_| AtomicWaker::new()).collect(),
+            signal: ShutdownSignal::new(),
         }
     }
 
@@ -108,7 +113,7 @@ pub(super) async fn accept_loop(
     stop: Arc<Stop>,
     worker: usize,
 ) -> Parked {
-    let connections = Connections::default();
+    let connections = Connections::new(stop.signal.clone());
     let mut pause: Option<Sleep> = None;
     // Whether the last accept failed: one warning per episode of back-off, not per retry.
     let mut backing_off = false;

@@ -26,13 +26,21 @@ use parking_lot::Mutex;
 use slab::Slab;
 
 use super::limit::Permit;
+use super::signal::ShutdownSignal;
 use crate::task::AbortHandle;
 use crate::JoinHandle;
 
 /// The running connection tasks of one accept loop (or of a shutdown's drain); cloning gives
 /// another handle to the same set.
-#[derive(Clone, Default)]
-pub(super) struct Connections(Arc<Mutex<Set>>);
+#[derive(Clone)]
+pub(super) struct Connections(Arc<Shared>);
+
+struct Shared {
+    set: Mutex<Set>,
+    /// The server's, current while a connection's task is polled: kept here rather than in
+    /// each connection's future, which points here already.
+    signal: ShutdownSignal,
+}
 
 #[derive(Default)]
 struct Set {
@@ -68,6 +76,15 @@ impl Drop for Place {
 }
 
 impl Connections {
+    /// An empty set for the connections of a server whose handlers learn of its shutdown
+    /// through `signal`.
+    pub(super) fn new(signal: ShutdownSignal) -> Connections {
+        Connections(Arc::new(Shared {
+            set: Mutex::default(),
+            signal,
+        }))
+    }
+
     /// Starts a connection: `spawn` spawns its future, wrapped in a [`Tracked`] around the
     /// place it is given, and the set keeps the task's abort handle.
     pub(super) fn start(
@@ -75,7 +92,7 @@ impl Connections {
         permit: Option<Permit>,
         spawn: impl FnOnce(Place) -> JoinHandle<()>,
     ) {
-        let key = self.0.lock().tasks.insert(None);
+        let key = self.0.set.lock().tasks.insert(None);
         let place = Place {
             set: self.clone(),
             key,
@@ -84,7 +101,7 @@ impl Connections {
         };
         // Spawned outside the lock: the task may run, end and take the lock at once.
         let abort = spawn(place).abort_handle();
-        let mut set = self.0.lock();
+        let mut set = self.0.set.lock();
         match set.tasks.get_mut(key) {
             Some(entry) => *entry = Some(abort),
             // It has ended already (see the module doc).
@@ -98,7 +115,7 @@ impl Connections {
     /// Takes connection `key` out of the set as its future is dropped; `completed` tells
     /// whether it returned.
     fn end(&self, key: usize, completed: bool) {
-        let mut set = self.0.lock();
+        let mut set = self.0.set.lock();
         if completed || !set.aborting {
             set.finished += 1;
         } else {
@@ -113,7 +130,7 @@ impl Connections {
 
     /// Counts the connections that end from now on (see [`finish_by`](Self::finish_by)).
     pub(super) fn start_counting(&self) {
-        let mut set = self.0.lock();
+        let mut set = self.0.set.lock();
         (set.finished, set.aborted) = (0, 0);
     }
 
@@ -125,7 +142,7 @@ impl Connections {
         let _ = crate::time::timeout_at(deadline, Self::all_ended(sets)).await;
         for set in sets {
             let aborts: Vec<AbortHandle> = {
-                let mut set = set.0.lock();
+                let mut set = set.0.set.lock();
                 set.aborting = true;
                 set.tasks
                     .iter()
@@ -136,7 +153,7 @@ impl Connections {
         }
         Self::all_ended(sets).await;
         sets.iter().fold((0, 0), |(finished, aborted), set| {
-            let set = set.0.lock();
+            let set = set.0.set.lock();
             (finished + set.finished, aborted + set.aborted)
         })
     }
@@ -145,7 +162,7 @@ impl Connections {
     async fn all_ended(sets: &[Connections]) {
         poll_fn(|cx| {
             for set in sets {
-                let mut set = set.0.lock();
+                let mut set = set.0.set.lock();
                 if !set.tasks.is_empty() {
                     if !set.waiter.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                         let old = set.waiter.replace(cx.waker().clone());
@@ -194,7 +211,7 @@ impl<F: Future<Output = ()>> Future for Tracked<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.project();
-        let done = this.connection.poll(cx);
+        let done = this.place.set.0.signal.enter(|| this.connection.poll(cx));
         this.place.completed = done.is_ready();
         done
     }
@@ -221,13 +238,13 @@ mod tests {
     }
 
     fn is_empty(set: &Connections) -> bool {
-        set.0.lock().tasks.is_empty()
+        set.0.set.lock().tasks.is_empty()
     }
 
     #[test]
     fn a_connection_that_ends_before_its_handle_arrives_leaves_the_set() {
         rt().block_on(async {
-            let set = Connections::default();
+            let set = Connections::new(ShutdownSignal::new());
             set.start(None, |place| {
                 // Its future is dropped (the task ran and ended on another worker) before
                 // `start` records the handle.
@@ -244,7 +261,7 @@ mod tests {
     #[test]
     fn a_handler_that_panics_before_its_future_exists_leaves_the_set() {
         rt().block_on(async {
-            let set = Connections::default();
+            let set = Connections::new(ShutdownSignal::new());
             let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 set.start(None, |place| {
                     let _place = place;
@@ -260,13 +277,13 @@ mod tests {
     fn finish_by_counts_the_connections_that_end_and_those_it_aborts() {
         // On the only worker: the tasks start once this body yields, after it counts.
         rt().block_on_pinned(|| async {
-            let set = Connections::default();
+            let set = Connections::new(ShutdownSignal::new());
             set.start(None, |place| crate::spawn(Tracked::new(async {}, place)));
             set.start(None, |place| {
                 crate::spawn(Tracked::new(std::future::pending(), place))
             });
             set.start_counting();
-            while set.0.lock().tasks.len() > 1 {
+            while set.0.set.lock().tasks.len() > 1 {
                 crate::yield_now().await;
             }
             let counts = Connections::finish_by(std::slice::from_ref(&set), Instant::now()).await;

@@ -17,6 +17,7 @@ mod accept;
 mod connections;
 mod limit;
 mod shutdown;
+mod signal;
 
 use std::future::Future;
 use std::io;
@@ -31,6 +32,7 @@ use accept::{Handler, Parked, Spawner, Stop};
 use connections::Tracked;
 use limit::Limit;
 pub use shutdown::{Drain, ShutdownReport};
+pub use signal::{Scoped, ShutdownSignal};
 
 /// Serves `addr` on every worker: binds one `SO_REUSEPORT` listener per worker, accepts on
 /// each worker's own loop, and spawns `handler(stream, peer)` for each connection on the loop
@@ -220,6 +222,28 @@ impl Server {
             }
         }
         Ok(())
+    }
+
+    /// The signal this server's connection handlers learn of its graceful shutdown by:
+    /// raised when [`shutdown`](Self::shutdown) is first polled (not by [`stop`](Self::stop),
+    /// which leaves the connections alone). In a handler, [`ShutdownSignal::current`] gives the
+    /// same signal.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// let server = runtime::net::serve("127.0.0.1:0", |_stream, _peer| async {})?;
+    /// let signal = server.shutdown_signal();
+    /// assert!(!signal.is_started());
+    /// server.shutdown(Duration::from_secs(1)).await;
+    /// assert!(signal.is_started());
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn shutdown_signal(&self) -> ShutdownSignal {
+        self.stop.signal.clone()
     }
 
     /// Stops accepting at once: every listener closes, and the connections still in their

@@ -15,7 +15,9 @@
 //! 4. Each listener is drained (accepting until the kernel says its queue is empty) and closed
 //!    at once; a listener new connections are steered to closes last.
 //! 5. The connections, those of the accept loops and those accepted since, get until the
-//!    deadline to finish; the rest are aborted.
+//!    deadline to finish; the rest are aborted. Their handlers learn of the shutdown when the
+//!    accept loops have stopped, before step 2 ([`ShutdownSignal`](super::ShutdownSignal)),
+//!    and those that drain (an idle HTTP connection) end early.
 //!
 //! A server's cap on connections does not hold back steps 3 and 4: a connection left in a
 //! queue would be reset, so every one is accepted and served, past the cap if need be.
@@ -83,7 +85,7 @@ pub(super) async fn shutdown(
     let mut listeners = Vec::with_capacity(loops.len());
     // Those of the accept loops, then those accepted while the listeners drain.
     let mut sets = Vec::with_capacity(loops.len() + 1);
-    let connections = Connections::default();
+    let connections = Connections::new(stop.signal.clone());
     let mut first_open = true;
     for (worker, accept_loop) in loops.into_iter().enumerate() {
         match accept_loop.await {
@@ -97,6 +99,9 @@ pub(super) async fn shutdown(
             _ => {}
         }
     }
+    // Only now: the loops' sets count the connections that end from their stop on, and one
+    // that ended at the signal before its loop stopped would be missed.
+    stop.signal.start();
     let drain = steer(&listeners, first_open);
     if drain != Drain::Unsteered {
         let settled = deadline.min(Instant::now() + HANDSHAKE_SETTLE);
