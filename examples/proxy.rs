@@ -3,7 +3,8 @@
 //! callback-based event loop would need a chain of handlers per direction.
 //!
 //! `cargo run --release --example proxy -- 127.0.0.1:9000 127.0.0.1:7000`. Ctrl-C (or SIGTERM)
-//! stops it gracefully: open relays get `SHUTDOWN_GRACE_SECS` (10) to finish.
+//! stops it gracefully: no new clients, and open relays get `SHUTDOWN_GRACE_SECS` (10) to
+//! finish both directions before they are aborted.
 
 mod support;
 
@@ -27,21 +28,24 @@ async fn main() -> std::io::Result<()> {
         }
     })?;
     support::report_metrics();
+    // The listen address last, where the tests read it.
     let banner = format!(
-        "proxy listening on {}, relaying to {upstream}",
+        "proxy relaying to {upstream}, listening on {}",
         server.local_addr()
     );
     support::serve_until_signal(server, banner).await
 }
 
+/// Relays both directions in the connection's own task, so that the server's shutdown
+/// tracks the relay until both have finished (and, past the grace period, aborts both).
 async fn relay(client: TcpStream, upstream: &str) -> std::io::Result<()> {
     let server = TcpStream::connect(upstream).await?;
     let (client_read, client_write) = client.into_split();
     let (server_read, server_write) = server.into_split();
-    let to_server = runtime::spawn(copy(client_read, server_write));
-    let to_client = copy(server_read, client_write).await;
-    to_server.await??;
-    to_client?;
+    runtime::try_join!(
+        copy(client_read, server_write),
+        copy(server_read, client_write)
+    )?;
     Ok(())
 }
 

@@ -390,3 +390,40 @@ fn idle_example_exits_0_on_sigint_or_sigterm() {
         );
     }
 }
+
+#[test]
+fn proxy_example_finishes_both_directions_of_a_relay_on_sigterm() {
+    // Upstream: reads until the end of its input, then answers how much it got and closes.
+    let upstream = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let upstream_addr = upstream.local_addr().unwrap();
+    let upstream_thread = std::thread::spawn(move || {
+        let (mut stream, _) = upstream.accept().unwrap();
+        stream.set_read_timeout(Some(LIMIT)).unwrap();
+        let mut got = Vec::new();
+        stream.read_to_end(&mut got).unwrap();
+        stream
+            .write_all(format!("got {}", got.len()).as_bytes())
+            .unwrap();
+    });
+    let mut command = ExampleServer::command("proxy");
+    command.args(["127.0.0.1:0", &upstream_addr.to_string()]);
+    let mut proxy = ExampleServer::spawn(command);
+    let mut client = connect_std(proxy.addr).unwrap();
+    client.write_all(b"before").unwrap();
+    proxy.signal(libc::SIGTERM);
+    // The relay goes on in both directions after the signal: more data up, the close up,
+    // the answer and its close down.
+    std::thread::sleep(Duration::from_millis(50));
+    client.write_all(b" and after").unwrap();
+    client.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut answer = String::new();
+    client.read_to_string(&mut answer).unwrap();
+    assert_eq!(answer, "got 16");
+    upstream_thread.join().unwrap();
+    let (status, stderr) = proxy.wait_exit(LIMIT);
+    assert!(status.success(), "{status}; stderr: {stderr}");
+    assert!(
+        stderr.contains("1 connections finished, 0 aborted"),
+        "{stderr}"
+    );
+}

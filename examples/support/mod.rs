@@ -1,6 +1,9 @@
 //! What the example servers share: reading their arguments, reporting metrics, and stopping
 //! gracefully on SIGINT or SIGTERM.
 
+#[allow(dead_code)] // only the HTTP examples that build their own connections use it
+pub mod http;
+
 use std::fmt::Display;
 use std::pin::pin;
 use std::time::Duration;
@@ -31,6 +34,18 @@ pub fn flag(name: &str) -> bool {
     std::env::args()
         .skip(1)
         .any(|arg| arg.strip_prefix("--") == Some(name))
+}
+
+/// The value of `--<name>=<value>` among the command-line arguments, if given.
+#[allow(dead_code)] // not every example has options
+pub fn option(name: &str) -> Option<String> {
+    std::env::args().skip(1).find_map(|arg| {
+        let value = arg
+            .strip_prefix("--")?
+            .strip_prefix(name)?
+            .strip_prefix('=')?;
+        Some(value.to_owned())
+    })
 }
 
 /// With `RUNTIME_METRICS_EVERY=<seconds>` set, prints the runtime's per-worker metrics to
@@ -131,7 +146,8 @@ pub fn by<T>(
 }
 
 /// The duration in seconds in the environment variable `name`, or `default`.
-fn env_secs(name: &str, default: f64) -> Duration {
+#[allow(dead_code)] // used here, and by the examples with settings of their own
+pub fn env_secs(name: &str, default: f64) -> Duration {
     std::env::var(name)
         .ok()
         .and_then(|s| s.parse::<f64>().ok())

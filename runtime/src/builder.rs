@@ -47,6 +47,8 @@ pub struct Builder {
     max_blocking_threads: usize,
     blocking_keep_alive: Duration,
     raise_fd_limit: bool,
+    #[cfg(feature = "tokio-compat")]
+    tokio_compat: bool,
     hooks: ThreadHooks,
 }
 
@@ -73,6 +75,8 @@ impl Builder {
             max_blocking_threads: 512,
             blocking_keep_alive: Duration::from_secs(10),
             raise_fd_limit: true,
+            #[cfg(feature = "tokio-compat")]
+            tokio_compat: true,
             hooks: ThreadHooks::default(),
         }
     }
@@ -170,6 +174,30 @@ impl Builder {
         self
     }
 
+    /// Whether this runtime's threads run inside the context of a tokio runtime (on by default
+    /// with the `tokio-compat` feature), so that crates calling `tokio::spawn`,
+    /// `tokio::time` or `tokio::net` (reqwest, tonic's client, database clients) work from its
+    /// tasks. That tokio runtime is the runtime's own, with one thread, which drives tokio's
+    /// timers and sockets and runs what `tokio::spawn` spawns; it shuts down with this one.
+    /// Off, those crates panic as they would without tokio ("there is no reactor running").
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let runtime = runtime::Builder::new().tokio_compat(true).build()?;
+    /// let slept = runtime.block_on(async {
+    ///     // tokio's own timer, from a task of this runtime.
+    ///     runtime::spawn(tokio::time::sleep(Duration::from_millis(1))).await
+    /// });
+    /// assert!(slept.is_ok());
+    /// # std::io::Result::Ok(())
+    /// ```
+    #[cfg(feature = "tokio-compat")]
+    pub fn tokio_compat(mut self, on: bool) -> Builder {
+        self.tokio_compat = on;
+        self
+    }
+
     /// Runs `f` on each thread the runtime starts (workers and blocking-pool threads), before
     /// it does anything else.
     ///
@@ -241,11 +269,17 @@ impl Builder {
             // Best effort: a server that cannot raise it still runs, with fewer connections.
             let _ = fd_limit::raise();
         }
+        #[cfg_attr(not(feature = "tokio-compat"), allow(unused_mut))]
+        let mut hooks = self.hooks;
+        #[cfg(feature = "tokio-compat")]
+        if self.tokio_compat {
+            hooks.tokio = Some(crate::compat::TokioContext::start(&self.thread_name)?);
+        }
         let blocking = blocking::Config {
             max_threads: self.max_blocking_threads,
             keep_alive: self.blocking_keep_alive,
             thread_name: self.thread_name.clone(),
-            hooks: self.hooks.clone(),
+            hooks: hooks.clone(),
         };
         Runtime::start(
             workers,
@@ -254,7 +288,7 @@ impl Builder {
             stealing,
             stand_in,
             blocking,
-            self.hooks,
+            hooks,
         )
     }
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use crate::scheduler::metrics::RuntimeMetrics;
 use crate::scheduler::{self, context, Placement, Shared};
 use crate::task::JoinHandle;
+use crate::thread_hooks::TokioGuard;
 
 /// A reference to a runtime: spawn on it, enter it, block on it, read its metrics.
 ///
@@ -90,6 +91,7 @@ impl Handle {
     ///
     /// On a worker of any runtime, or inside another `block_on`.
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _tokio = self.shared.hooks.enter_tokio();
         scheduler::block_on(&self.shared, future)
     }
 
@@ -114,6 +116,7 @@ impl Handle {
         let inside = context::try_current().is_some_and(|s| Arc::ptr_eq(&s, &self.shared));
         EnterGuard {
             _guard: (!inside).then(|| context::enter_outside(self.shared.clone())),
+            _tokio: self.shared.hooks.enter_tokio(),
             _handle: PhantomData,
         }
     }
@@ -137,6 +140,8 @@ impl fmt::Debug for Handle {
 #[must_use = "the thread leaves the runtime when the guard is dropped"]
 pub struct EnterGuard<'a> {
     _guard: Option<context::EnterGuard>,
+    /// Dropped after `_guard`, in the reverse order of entering.
+    _tokio: Option<TokioGuard<'a>>,
     _handle: PhantomData<&'a Handle>,
 }
 

@@ -100,6 +100,8 @@
 mod affinity;
 mod blocking;
 mod builder;
+#[cfg(feature = "tokio-compat")]
+mod compat;
 mod fd_limit;
 pub mod fs;
 mod handle;

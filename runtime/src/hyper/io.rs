@@ -1,25 +1,28 @@
-//! [`Io`]: hyper's I/O traits over the runtime's sockets.
+//! [`Io`]: hyper's I/O traits over the runtime's sockets, and over any stream with the
+//! `futures-io` traits (a TLS stream from futures-rustls over one of them, say).
 //!
 //! hyper reads through `hyper::rt::Read`, into a `ReadBufCursor` whose bytes may be
-//! uninitialized, where our sockets read into a `&mut [u8]`, which must never cover
+//! uninitialized, where `futures-io` streams read into a `&mut [u8]`, which must never cover
 //! uninitialized bytes. So `Io` zeroes the cursor's unfilled part first, as the standard
 //! library's default `read_buf` does. hyper offers a fresh cursor over its buffer's spare
 //! capacity for each read, so every read costs a `memset` of that (8 KiB for a typical HTTP/1
 //! read), small beside the system call; skipping it would take a socket read into raw memory.
-//! Writes go straight to the socket (vectored writes included): there is no buffer in between
-//! to flush.
+//! Writes go straight to the stream (vectored writes included), and flushes and the shutdown
+//! to its `poll_flush` and `poll_close`: for the runtime's sockets, nothing and a shutdown of
+//! the writing direction.
 
 use std::io::{self, IoSlice};
-use std::net::Shutdown;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use ::hyper::rt::{Read, ReadBufCursor, Write};
 
-use crate::net::TcpStream;
+use futures_io::{AsyncRead, AsyncWrite};
 
-/// A socket as hyper's I/O: implements `hyper::rt::Read` and `hyper::rt::Write` for a
-/// [`TcpStream`].
+/// A stream as hyper's I/O: implements `hyper::rt::Read` and `hyper::rt::Write` for any
+/// stream with the `futures-io` traits: a [`TcpStream`](crate::net::TcpStream) or
+/// [`UnixStream`](crate::net::UnixStream), or a TLS stream over one. Writes are offered to the
+/// stream vectored, which the runtime's sockets do in one system call.
 ///
 /// ```no_run
 /// # runtime::Runtime::new()?.block_on(async {
@@ -68,13 +71,13 @@ impl<T> Io<T> {
     }
 }
 
-impl Read for Io<TcpStream> {
+impl<T: AsyncRead + Unpin> Read for Io<T> {
     fn poll_read(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         mut buf: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        let n = ready!(self.inner.poll_read(cx, buf.initialize_unfilled()))?;
+        let n = ready!(Pin::new(&mut self.inner).poll_read(cx, buf.initialize_unfilled()))?;
         // SAFETY: `initialize_unfilled` initialized every unfilled byte, and the read returns at
         // most the length of the slice it was given, so the `n` bytes advanced over are
         // initialized (and hold what was read).
@@ -83,32 +86,32 @@ impl Read for Io<TcpStream> {
     }
 }
 
-impl Write for Io<TcpStream> {
+impl<T: AsyncWrite + Unpin> Write for Io<T> {
     fn poll_write(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.inner.poll_write(cx, buf)
+        Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 
     fn poll_write_vectored(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.inner.poll_write_vectored(cx, bufs)
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
         true
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
     }
 
-    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.inner.shutdown(Shutdown::Write))
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_close(cx)
     }
 }

@@ -39,11 +39,13 @@
 //! ```
 
 mod executor;
+mod graceful;
 mod io;
 mod serve;
 mod timer;
 
 pub use executor::Executor;
+pub use graceful::graceful;
 pub use io::Io;
 pub use serve::{serve, serve_with, HttpService};
 pub use timer::Timer;

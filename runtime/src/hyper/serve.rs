@@ -10,7 +10,6 @@
 //! the streams already open finish.
 
 use std::error::Error as StdError;
-use std::future::{poll_fn, Future};
 use std::io;
 use std::net::ToSocketAddrs;
 use std::pin::pin;
@@ -21,6 +20,7 @@ use ::hyper::{Request, Response};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 
+use super::graceful::drain;
 use super::{Executor, Io, Timer};
 use crate::net::{ServeOptions, Server, ShutdownSignal, TcpStream};
 
@@ -162,18 +162,12 @@ async fn serve_connection<S: HttpService>(builders: &Builders, stream: TcpStream
     } else {
         &builders.running
     };
-    let mut connection =
+    let connection =
         pin!(builder
             .serve_connection_with_upgrades(Io::new(stream), TowerToHyperService::new(service)));
-    let mut started = pin!(signal.started());
-    let mut draining = late;
     // An error ends this connection only: the peer left, timed out or broke the protocol.
-    let _ = poll_fn(|cx| {
-        if !draining && started.as_mut().poll(cx).is_ready() {
-            draining = true;
-            connection.as_mut().graceful_shutdown();
-        }
-        connection.as_mut().poll(cx)
+    let _ = drain(connection, &signal, late, |connection| {
+        connection.graceful_shutdown()
     })
     .await;
 }
