@@ -47,6 +47,18 @@ async fn drain(stream: &TcpStream, len: usize) {
     }
 }
 
+/// A connected pair whose first end has proved it has nothing to read: its next `ready`
+/// waits for an event.
+async fn idle_pair() -> (TcpStream, TcpStream) {
+    let (a, b) = tcp_pair().await;
+    a.readable().await.unwrap();
+    assert_eq!(
+        a.try_read(&mut [0; 8]).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
+    (a, b)
+}
+
 rt_test! {
     async fn try_write_until_would_block_then_ready_waits_for_room() {
         bounded(LIMIT, async {
@@ -102,9 +114,7 @@ rt_test! {
 rt_test! {
     async fn read_closed_after_the_peer_closes() {
         bounded(LIMIT, async {
-            let (a, b) = tcp_pair().await;
-            a.readable().await.unwrap();
-            assert_eq!(a.try_read(&mut [0; 8]).unwrap_err().kind(), ErrorKind::WouldBlock);
+            let (a, b) = idle_pair().await;
             drop(b);
             let ready = a.ready(Interest::READABLE).await.unwrap();
             assert!(ready.is_readable() && ready.is_read_closed());
@@ -252,6 +262,28 @@ rt_test! {
             let error = socket.take_error().unwrap().expect("a pending error");
             assert_eq!(error.kind(), ErrorKind::ConnectionRefused);
             assert!(socket.take_error().unwrap().is_none());
+        })
+        .await
+    }
+}
+
+rt_test! {
+    // tokio's tcp_stream `read_closed` and `write_closed`: closed readiness is best effort, so
+    // only its false positives are tested: data, or room, does not report a closed side.
+    async fn data_and_room_are_not_reported_as_closed() {
+        bounded(LIMIT, async {
+            let (a, b) = idle_pair().await;
+            let mut data = Box::pin(a.ready(Interest::READABLE));
+            assert!(is_pending_once(&mut data).await);
+            b.writable().await.unwrap();
+            b.try_write(b"ping").unwrap();
+            assert!(!data.await.unwrap().is_read_closed());
+
+            let sent = fill(&a).await;
+            let mut room = Box::pin(a.ready(Interest::WRITABLE));
+            assert!(is_pending_once(&mut room).await);
+            drain(&b, sent).await;
+            assert!(!room.await.unwrap().is_write_closed());
         })
         .await
     }
