@@ -219,11 +219,13 @@ rt_test! {
             assert_eq!((n, &buf[..]), (7, &b"unnamed"[..]));
             assert!(from.is_unnamed());
 
-            let dir = std::env::temp_dir().join(format!("runtime-net-buf-{}", std::process::id()));
+            // One directory and one abstract name per run: the two runtimes' runs go side by side.
+            static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let run = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let tag = format!("runtime-net-buf-{}-{run}", std::process::id());
+            let dir = std::env::temp_dir().join(&tag);
             std::fs::create_dir_all(&dir).unwrap();
             let (rx_path, tx_path) = (dir.join("rx"), dir.join("tx"));
-            let _ = std::fs::remove_file(&rx_path);
-            let _ = std::fs::remove_file(&tx_path);
             let rx = UnixDatagram::bind(&rx_path).unwrap();
             let tx = UnixDatagram::bind(&tx_path).unwrap();
             tx.send_to(b"path", &rx_path).await.unwrap();
@@ -237,7 +239,7 @@ rt_test! {
             };
             assert_eq!((n, &buf[..], from.as_pathname()), (4, &b"path"[..], Some(&*tx_path)));
 
-            let name = format!("\0runtime-net-buf-{}", std::process::id());
+            let name = format!("\0{tag}");
             let named = UnixDatagram::bind(&name).unwrap();
             named.send_to(b"abstract", &rx_path).await.unwrap();
             let (_, from) = rx.recv_buf_from(&mut Vec::with_capacity(16)).await.unwrap();
