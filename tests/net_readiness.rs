@@ -1,6 +1,6 @@
 //! Readiness on TCP streams: `ready` with one interest or both, `readable`/`writable` with the
-//! `try_` operations drained to `WouldBlock`, vectored `try_` reads and writes, `try_io`, and
-//! `peek`, on connections over 127.0.0.1.
+//! `try_` operations drained to `WouldBlock`, vectored `try_` reads and writes, `try_io`,
+//! `peek`, and the priority and error interests, on connections over 127.0.0.1.
 //!
 //! Each test runs on a 1-worker and a 2-worker runtime (`rt_test!`) and is bounded in time.
 
@@ -10,7 +10,7 @@ use std::future::poll_fn;
 use std::io::{ErrorKind, IoSlice, IoSliceMut};
 use std::time::Duration;
 
-use runtime::net::{Interest, TcpStream};
+use runtime::net::{Interest, TcpStream, UdpSocket};
 use support::{bounded, is_pending_once, tcp_pair};
 
 const LIMIT: Duration = Duration::from_secs(30);
@@ -45,6 +45,18 @@ async fn drain(stream: &TcpStream, len: usize) {
             }
         }
     }
+}
+
+/// A connected pair whose first end has proved it has nothing to read: its next `ready`
+/// waits for an event.
+async fn idle_pair() -> (TcpStream, TcpStream) {
+    let (a, b) = tcp_pair().await;
+    a.readable().await.unwrap();
+    assert_eq!(
+        a.try_read(&mut [0; 8]).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
+    (a, b)
 }
 
 rt_test! {
@@ -102,9 +114,7 @@ rt_test! {
 rt_test! {
     async fn read_closed_after_the_peer_closes() {
         bounded(LIMIT, async {
-            let (a, b) = tcp_pair().await;
-            a.readable().await.unwrap();
-            assert_eq!(a.try_read(&mut [0; 8]).unwrap_err().kind(), ErrorKind::WouldBlock);
+            let (a, b) = idle_pair().await;
             drop(b);
             let ready = a.ready(Interest::READABLE).await.unwrap();
             assert!(ready.is_readable() && ready.is_read_closed());
@@ -204,6 +214,76 @@ rt_test! {
             a.write_all(b"late").await.unwrap();
             let peeked = waiting.await.unwrap();
             assert!(!peeked.is_empty() && b"late".starts_with(&peeked));
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn priority_waits_for_out_of_band_data() {
+        bounded(LIMIT, async {
+            let (a, b) = tcp_pair().await;
+            // In-band data does not satisfy a priority interest.
+            a.writable().await.unwrap();
+            a.try_write(b"in band").unwrap();
+            b.readable().await.unwrap();
+            let mut waiting = Box::pin(b.ready(Interest::PRIORITY));
+            assert!(is_pending_once(&mut waiting).await);
+
+            socket2::SockRef::from(&a).send_out_of_band(b"!").unwrap();
+            let ready = waiting.await.unwrap();
+            assert!(ready.is_priority() && !ready.is_readable());
+            let mut urgent = [std::mem::MaybeUninit::new(0)];
+            // The urgent byte is read with `MSG_OOB`, through `try_io`.
+            let n = b
+                .try_io(Interest::PRIORITY, || {
+                    socket2::SockRef::from(&b).recv_out_of_band(&mut urgent)
+                })
+                .unwrap();
+            assert_eq!(n, 1);
+            // SAFETY: `recv_out_of_band` initialized the one byte it returned.
+            assert_eq!(unsafe { urgent[0].assume_init() }, b'!');
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn error_interest_sees_an_icmp_error_and_take_error_reads_it() {
+        bounded(LIMIT, async {
+            let closed = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+            let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+            socket.connect(closed).unwrap();
+            let mut waiting = Box::pin(socket.ready(Interest::ERROR));
+            assert!(is_pending_once(&mut waiting).await);
+            socket.send(b"anyone?").await.unwrap();
+            let ready = waiting.await.unwrap();
+            assert!(ready.is_error());
+            let error = socket.take_error().unwrap().expect("a pending error");
+            assert_eq!(error.kind(), ErrorKind::ConnectionRefused);
+            assert!(socket.take_error().unwrap().is_none());
+        })
+        .await
+    }
+}
+
+rt_test! {
+    // tokio's tcp_stream `read_closed` and `write_closed`: closed readiness is best effort, so
+    // only its false positives are tested: data, or room, does not report a closed side.
+    async fn data_and_room_are_not_reported_as_closed() {
+        bounded(LIMIT, async {
+            let (a, b) = idle_pair().await;
+            let mut data = Box::pin(a.ready(Interest::READABLE));
+            assert!(is_pending_once(&mut data).await);
+            b.writable().await.unwrap();
+            b.try_write(b"ping").unwrap();
+            assert!(!data.await.unwrap().is_read_closed());
+
+            let sent = fill(&a).await;
+            let mut room = Box::pin(a.ready(Interest::WRITABLE));
+            assert!(is_pending_once(&mut room).await);
+            drain(&b, sent).await;
+            assert!(!room.await.unwrap().is_write_closed());
         })
         .await
     }

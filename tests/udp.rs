@@ -348,3 +348,25 @@ rt_test! {
         .await
     }
 }
+
+rt_test! {
+    // tokio's `peek_sender`, `poll_peek_sender` and `try_peek_sender`: the sender of the queued
+    // datagram, which stays queued; and `send_to_try_peek_from`.
+    async fn peek_sender_in_its_three_forms_leaves_the_datagram() {
+        bounded(LIMIT, async {
+            let (a, b) = (bind(), bind());
+            let to = b.local_addr().unwrap();
+            assert_eq!(b.try_peek_sender().unwrap_err().kind(), io::ErrorKind::WouldBlock);
+            a.send_to(b"first", to).await.unwrap();
+            assert_eq!(b.peek_sender().await.unwrap(), a.local_addr().unwrap());
+            assert_eq!(poll_fn(|cx| b.poll_peek_sender(cx)).await.unwrap(), a.local_addr().unwrap());
+            assert_eq!(b.try_peek_sender().unwrap(), a.local_addr().unwrap());
+            let mut buf = [0; 16];
+            assert_eq!(b.try_peek_from(&mut buf).unwrap(), (5, a.local_addr().unwrap()));
+            assert_eq!(b.recv_from(&mut buf).await.unwrap(), (5, a.local_addr().unwrap()));
+            assert_eq!(&buf[..5], b"first");
+            assert_eq!(b.try_peek_from(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+        })
+        .await
+    }
+}

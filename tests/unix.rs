@@ -508,3 +508,79 @@ rt_test! {
         .await
     }
 }
+
+rt_test! {
+    // The UDP socket's `peek_from` family on a Unix datagram socket: the datagram stays
+    // queued, and the sender is named (unnamed for a pair).
+    async fn datagram_peek_from_leaves_the_datagram() {
+        bounded(LIMIT, async {
+            let (a, b) = UnixDatagram::pair().unwrap();
+            let mut buf = [0; 16];
+            assert_eq!(b.try_peek_from(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+            a.send(b"peeked").await.unwrap();
+            let (n, from) = b.peek_from(&mut buf).await.unwrap();
+            assert!(from.is_unnamed());
+            assert_eq!(&buf[..n], b"peeked");
+            let (again, _) = std::future::poll_fn(|cx| b.poll_peek_from(cx, &mut buf)).await.unwrap();
+            assert_eq!(again, n);
+            assert_eq!(b.recv(&mut buf).await.unwrap(), n);
+            assert_eq!(b.try_recv(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+        })
+        .await
+    }
+}
+
+rt_test! {
+    // tokio's `pair_starts_writable`: a new pair is writable at once and not readable until the
+    // peer writes.
+    async fn a_new_pair_is_writable_and_not_readable() {
+        bounded(LIMIT, async {
+            let (a, b) = UnixStream::pair().unwrap();
+            a.writable().await.unwrap();
+            assert_eq!(a.try_write(b"hi").unwrap(), 2);
+            let (c, _d) = UnixStream::pair().unwrap();
+            assert_eq!(c.try_read(&mut [0; 1]).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+            let mut readable = Box::pin(c.readable());
+            assert!(support::is_pending_once(&mut readable).await);
+            b.readable().await.unwrap();
+            assert_eq!(b.try_read(&mut [0; 8]).unwrap(), 2);
+        })
+        .await
+    }
+}
+
+rt_test! {
+    // tokio's `epollhup`: a connect under way when its listener goes away fails.
+    async fn connect_fails_when_the_listener_goes_away() {
+        bounded(LIMIT, async {
+            let name = abstract_name("hup");
+            let listener = UnixListener::bind(&name).unwrap();
+            let mut connect = Box::pin(UnixStream::connect(&name));
+            let first = std::future::poll_fn(|cx| {
+                std::task::Poll::Ready(std::future::Future::poll(connect.as_mut(), cx))
+            })
+            .await;
+            drop(listener);
+            let connected = match first {
+                std::task::Poll::Ready(connected) => connected,
+                std::task::Poll::Pending => connect.await,
+            };
+            match connected {
+                // The kernel finishes a Unix connect within the call, so it may have
+                // succeeded before the listener went: the connection then ends at once.
+                Ok(mut stream) => {
+                    let end = stream.read(&mut [0; 1]).await;
+                    assert!(matches!(end, Ok(0) | Err(_)), "{end:?}");
+                }
+                Err(e) => assert!(
+                    matches!(
+                        e.kind(),
+                        io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset
+                    ),
+                    "{e}"
+                ),
+            }
+        })
+        .await
+    }
+}

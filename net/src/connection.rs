@@ -12,10 +12,14 @@
 //! task, the one its waker wakes.
 
 use std::future::{poll_fn, Future};
-use std::io::{self, IoSlice};
+use std::io::{self, IoSlice, IoSliceMut};
 use std::mem;
 use std::net::Shutdown;
 use std::task::{ready, Context, Poll};
+
+use bytes::BufMut;
+
+use crate::{sys, Direction, Interest, Ready};
 
 /// A connected stream socket: a [`TcpStream`](crate::TcpStream) or a
 /// [`UnixStream`](crate::UnixStream). The split halves work on either.
@@ -49,23 +53,106 @@ pub trait Connection: sealed::Ops {
 
     /// The address of the peer.
     fn peer_addr(&self) -> io::Result<Self::Addr>;
+
+    /// The local address of this end.
+    fn local_addr(&self) -> io::Result<Self::Addr>;
 }
 
 pub(crate) mod sealed {
-    use super::*;
+    use crate::Evented;
 
-    /// The operations of a connected stream, outside the public API so that no other type
-    /// can be a [`Connection`](super::Connection).
+    /// The registration of a connected stream, outside the public API so that no other type
+    /// can be a [`Connection`](super::Connection). Every operation below works on it.
     pub trait Ops {
-        fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
-        fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
-        fn poll_write_vectored(
-            &self,
-            cx: &mut Context<'_>,
-            bufs: &[IoSlice<'_>],
-        ) -> Poll<io::Result<usize>>;
-        fn shutdown(&self, how: Shutdown) -> io::Result<()>;
+        /// The mio stream.
+        type Source: mio::event::Source + std::os::fd::AsFd;
+
+        /// The stream's registration with its event loop.
+        fn io(&self) -> &Evented<Self::Source>;
     }
+}
+
+// The operations of a connected stream, once for both streams, their halves and the I/O
+// traits. Each takes the stream by `&`, so that the halves can share it.
+
+pub(crate) fn poll_read<C: Connection>(
+    c: &C,
+    cx: &mut Context<'_>,
+    buf: &mut [u8],
+) -> Poll<io::Result<usize>> {
+    let len = buf.len();
+    c.io()
+        .poll_stream_io(cx, Direction::Read, len, |s| sys::recv(s, buf))
+}
+
+pub(crate) fn poll_write<C: Connection>(
+    c: &C,
+    cx: &mut Context<'_>,
+    buf: &[u8],
+) -> Poll<io::Result<usize>> {
+    c.io()
+        .poll_stream_io(cx, Direction::Write, buf.len(), |s| sys::send(s, buf))
+}
+
+pub(crate) fn poll_write_vectored<C: Connection>(
+    c: &C,
+    cx: &mut Context<'_>,
+    bufs: &[IoSlice<'_>],
+) -> Poll<io::Result<usize>> {
+    c.io()
+        .poll_io(cx, Direction::Write, |s| sys::send_vectored(s, bufs))
+}
+
+pub(crate) fn poll_peek<C: Connection>(
+    c: &C,
+    cx: &mut Context<'_>,
+    buf: &mut [u8],
+) -> Poll<io::Result<usize>> {
+    c.io().poll_io(cx, Direction::Read, |s| sys::peek(s, buf))
+}
+
+pub(crate) fn try_read<C: Connection>(c: &C, buf: &mut [u8]) -> io::Result<usize> {
+    c.io().try_io(Interest::READABLE, |s| sys::recv(s, buf))
+}
+
+pub(crate) fn try_read_vectored<C: Connection>(
+    c: &C,
+    bufs: &mut [IoSliceMut<'_>],
+) -> io::Result<usize> {
+    c.io()
+        .try_io(Interest::READABLE, |s| sys::recv_vectored(s, bufs))
+}
+
+pub(crate) fn try_read_buf<C: Connection>(c: &C, buf: &mut impl BufMut) -> io::Result<usize> {
+    c.io()
+        .try_io(Interest::READABLE, |s| crate::buf::recv(s, buf))
+}
+
+pub(crate) fn try_write<C: Connection>(c: &C, buf: &[u8]) -> io::Result<usize> {
+    c.io().try_io(Interest::WRITABLE, |s| sys::send(s, buf))
+}
+
+pub(crate) fn try_write_vectored<C: Connection>(c: &C, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+    c.io()
+        .try_io(Interest::WRITABLE, |s| sys::send_vectored(s, bufs))
+}
+
+pub(crate) fn shutdown<C: Connection>(c: &C, how: Shutdown) -> io::Result<()> {
+    socket2::SockRef::from(c.io().get_ref()).shutdown(how)
+}
+
+pub(crate) fn ready<C: Connection>(
+    c: &C,
+    interest: Interest,
+) -> impl Future<Output = io::Result<Ready>> + '_ {
+    poll_fn(move |cx| c.io().poll_readiness(cx, interest))
+}
+
+pub(crate) fn ready_in<C: Connection>(
+    c: &C,
+    direction: Direction,
+) -> impl Future<Output = io::Result<()>> + '_ {
+    poll_fn(move |cx| c.io().poll_ready(cx, direction))
 }
 
 // The futures below are `poll_fn` closures over the borrowed stream and buffer, not `async fn`s:
@@ -77,7 +164,7 @@ pub(crate) mod sealed {
 /// peer has reset is shut down already: `NotConnected` then is no failure, and reporting it
 /// would make proxies and `copy_bidirectional` fail a normal end (tokio answers `Ok` too).
 pub(crate) fn shutdown_write<C: Connection>(c: &C) -> io::Result<()> {
-    match sealed::Ops::shutdown(c, Shutdown::Write) {
+    match shutdown(c, Shutdown::Write) {
         Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
         result => result,
     }
@@ -87,7 +174,7 @@ pub(crate) fn read<'a, C: Connection>(
     c: &'a C,
     buf: &'a mut [u8],
 ) -> impl Future<Output = io::Result<usize>> + 'a {
-    poll_fn(move |cx| c.poll_read(cx, buf))
+    poll_fn(move |cx| poll_read(c, cx, buf))
 }
 
 pub(crate) fn read_exact<'a, C: Connection>(
@@ -96,7 +183,7 @@ pub(crate) fn read_exact<'a, C: Connection>(
 ) -> impl Future<Output = io::Result<()>> + 'a {
     poll_fn(move |cx| {
         while !buf.is_empty() {
-            match ready!(c.poll_read(cx, buf))? {
+            match ready!(poll_read(c, cx, buf))? {
                 0 => return Poll::Ready(Err(io::ErrorKind::UnexpectedEof.into())),
                 n => buf = &mut mem::take(&mut buf)[n..],
             }
@@ -109,7 +196,7 @@ pub(crate) fn write<'a, C: Connection>(
     c: &'a C,
     buf: &'a [u8],
 ) -> impl Future<Output = io::Result<usize>> + 'a {
-    poll_fn(move |cx| c.poll_write(cx, buf))
+    poll_fn(move |cx| poll_write(c, cx, buf))
 }
 
 pub(crate) fn write_all<'a, C: Connection>(
@@ -118,7 +205,7 @@ pub(crate) fn write_all<'a, C: Connection>(
 ) -> impl Future<Output = io::Result<()>> + 'a {
     poll_fn(move |cx| {
         while !buf.is_empty() {
-            match ready!(c.poll_write(cx, buf))? {
+            match ready!(poll_write(c, cx, buf))? {
                 0 => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
                 n => buf = &buf[n..],
             }
@@ -131,16 +218,23 @@ pub(crate) fn write_vectored<'a, C: Connection>(
     c: &'a C,
     bufs: &'a [IoSlice<'a>],
 ) -> impl Future<Output = io::Result<usize>> + 'a {
-    poll_fn(move |cx| c.poll_write_vectored(cx, bufs))
+    poll_fn(move |cx| poll_write_vectored(c, cx, bufs))
+}
+
+pub(crate) fn peek<'a, C: Connection>(
+    c: &'a C,
+    buf: &'a mut [u8],
+) -> impl Future<Output = io::Result<usize>> + 'a {
+    poll_fn(move |cx| poll_peek(c, cx, buf))
 }
 
 /// Writes the common socket methods (see [`crate::socket_methods`]) and the reading,
 /// writing and splitting methods of a stream type `$stream` whose field
-/// `io` is an `Evented` mio stream with addresses of type `$addr` (the standard library's
-/// stream is `$std`), and makes it a
-/// [`Connection`].
+/// `io` is an `Evented<$mio>` with addresses of type `$addr` (the standard library's
+/// stream is `$std`), and makes it a [`Connection`]. Each method is one of the functions
+/// above, which the split halves call too.
 macro_rules! stream_methods {
-    ($stream:ident, $addr:ty, $std:ty) => {
+    ($stream:ident, $mio:ty, $addr:ty, $std:ty) => {
         $crate::socket_methods::socket_methods!(
             $stream,
             $std,
@@ -210,15 +304,45 @@ macro_rules! stream_methods {
             /// Reads what is there without waiting: `WouldBlock` when nothing is (see
             /// [`readable`](Self::readable)).
             pub fn try_read(&self, buf: &mut [u8]) -> ::std::io::Result<usize> {
-                self.io
-                    .try_io($crate::Interest::READABLE, |s| $crate::sys::recv(s, buf))
+                $crate::connection::try_read(self, buf)
+            }
+
+            /// [`try_read`](Self::try_read) into the spare capacity of a `bytes::BufMut`,
+            /// advancing it past the bytes read: a `Vec::with_capacity` or a `BytesMut` needs
+            /// no zeroing first. `Ok(0)` means the peer has closed its side, or `buf` has no
+            /// room left (a `Vec` grows instead).
+            ///
+            /// ```
+            /// # runtime::Runtime::new()?.block_on(async {
+            /// use std::io::ErrorKind::WouldBlock;
+            ///
+            /// let (mut a, b) = runtime::net::UnixStream::pair()?;
+            /// a.write_all(b"hello").await?;
+            /// let mut buf = Vec::with_capacity(64);
+            /// while buf.len() < 5 {
+            ///     b.readable().await?;
+            ///     match b.try_read_buf(&mut buf) {
+            ///         Ok(_) => {}
+            ///         Err(e) if e.kind() == WouldBlock => continue,
+            ///         Err(e) => return Err(e),
+            ///     }
+            /// }
+            /// assert_eq!(buf, b"hello");
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
+            pub fn try_read_buf<B: ::bytes::BufMut>(
+                &self,
+                buf: &mut B,
+            ) -> ::std::io::Result<usize> {
+                $crate::connection::try_read_buf(self, buf)
             }
 
             /// Writes what the socket takes without waiting: `WouldBlock` when it takes
             /// nothing.
             pub fn try_write(&self, buf: &[u8]) -> ::std::io::Result<usize> {
-                self.io
-                    .try_io($crate::Interest::WRITABLE, |s| $crate::sys::send(s, buf))
+                $crate::connection::try_write(self, buf)
             }
 
             /// [`try_read`](Self::try_read) into several buffers, filled in order, in one
@@ -242,9 +366,7 @@ macro_rules! stream_methods {
                 &self,
                 bufs: &mut [::std::io::IoSliceMut<'_>],
             ) -> ::std::io::Result<usize> {
-                self.io.try_io($crate::Interest::READABLE, |mut s| {
-                    ::std::io::Read::read_vectored(&mut s, bufs)
-                })
+                $crate::connection::try_read_vectored(self, bufs)
             }
 
             /// [`try_write`](Self::try_write) from several buffers, in order, in one system
@@ -253,9 +375,7 @@ macro_rules! stream_methods {
                 &self,
                 bufs: &[::std::io::IoSlice<'_>],
             ) -> ::std::io::Result<usize> {
-                self.io.try_io($crate::Interest::WRITABLE, |s| {
-                    $crate::sys::send_vectored(s, bufs)
-                })
+                $crate::connection::try_write_vectored(self, bufs)
             }
 
             /// Reads into `buf` without taking the data from the socket: the next read or
@@ -280,7 +400,7 @@ macro_rules! stream_methods {
                 &'a self,
                 buf: &'a mut [u8],
             ) -> impl ::std::future::Future<Output = ::std::io::Result<usize>> + 'a {
-                ::std::future::poll_fn(move |cx| self.poll_peek(cx, buf))
+                $crate::connection::peek(self, buf)
             }
 
             /// Polls a [`peek`](Self::peek), for use in hand-written futures.
@@ -289,8 +409,7 @@ macro_rules! stream_methods {
                 cx: &mut ::std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> ::std::task::Poll<::std::io::Result<usize>> {
-                self.io
-                    .poll_io(cx, $crate::Direction::Read, |s| $crate::sys::peek(s, buf))
+                $crate::connection::poll_peek(self, cx, buf)
             }
 
             /// Polls a read, for use in hand-written futures and I/O trait implementations.
@@ -299,11 +418,7 @@ macro_rules! stream_methods {
                 cx: &mut ::std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> ::std::task::Poll<::std::io::Result<usize>> {
-                let len = buf.len();
-                self.io
-                    .poll_stream_io(cx, $crate::Direction::Read, len, |s| {
-                        $crate::sys::recv(s, buf)
-                    })
+                $crate::connection::poll_read(self, cx, buf)
             }
 
             /// Polls a write, for use in hand-written futures and I/O trait implementations.
@@ -312,10 +427,7 @@ macro_rules! stream_methods {
                 cx: &mut ::std::task::Context<'_>,
                 buf: &[u8],
             ) -> ::std::task::Poll<::std::io::Result<usize>> {
-                self.io
-                    .poll_stream_io(cx, $crate::Direction::Write, buf.len(), |s| {
-                        $crate::sys::send(s, buf)
-                    })
+                $crate::connection::poll_write(self, cx, buf)
             }
 
             /// Polls a vectored write.
@@ -324,9 +436,7 @@ macro_rules! stream_methods {
                 cx: &mut ::std::task::Context<'_>,
                 bufs: &[::std::io::IoSlice<'_>],
             ) -> ::std::task::Poll<::std::io::Result<usize>> {
-                self.io.poll_io(cx, $crate::Direction::Write, |s| {
-                    $crate::sys::send_vectored(s, bufs)
-                })
+                $crate::connection::poll_write_vectored(self, cx, bufs)
             }
 
             /// Shuts down the read, write or both halves. After `Shutdown::Write` the peer
@@ -349,7 +459,7 @@ macro_rules! stream_methods {
             /// # std::io::Result::Ok(())
             /// ```
             pub fn shutdown(&self, how: ::std::net::Shutdown) -> ::std::io::Result<()> {
-                self.io.get_ref().shutdown(how)
+                $crate::connection::shutdown(self, how)
             }
 
             /// The address of the peer.
@@ -435,35 +545,17 @@ macro_rules! stream_methods {
             fn peer_addr(&self) -> ::std::io::Result<$addr> {
                 $stream::peer_addr(self)
             }
+
+            fn local_addr(&self) -> ::std::io::Result<$addr> {
+                $stream::local_addr(self)
+            }
         }
 
         impl $crate::connection::sealed::Ops for $stream {
-            fn poll_read(
-                &self,
-                cx: &mut ::std::task::Context<'_>,
-                buf: &mut [u8],
-            ) -> ::std::task::Poll<::std::io::Result<usize>> {
-                $stream::poll_read(self, cx, buf)
-            }
+            type Source = $mio;
 
-            fn poll_write(
-                &self,
-                cx: &mut ::std::task::Context<'_>,
-                buf: &[u8],
-            ) -> ::std::task::Poll<::std::io::Result<usize>> {
-                $stream::poll_write(self, cx, buf)
-            }
-
-            fn poll_write_vectored(
-                &self,
-                cx: &mut ::std::task::Context<'_>,
-                bufs: &[::std::io::IoSlice<'_>],
-            ) -> ::std::task::Poll<::std::io::Result<usize>> {
-                $stream::poll_write_vectored(self, cx, bufs)
-            }
-
-            fn shutdown(&self, how: ::std::net::Shutdown) -> ::std::io::Result<()> {
-                $stream::shutdown(self, how)
+            fn io(&self) -> &$crate::Evented<$mio> {
+                &self.io
             }
         }
     };

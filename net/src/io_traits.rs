@@ -14,7 +14,7 @@ use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::connection::{self, sealed::Ops, Connection};
+use crate::connection::{self, Connection};
 use crate::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, TcpStream, UnixStream, WriteHalf};
 
 /// Implements both reading traits for each type, given its generic parameters (each a
@@ -28,7 +28,7 @@ macro_rules! async_read {
                 buf: &mut [u8],
             ) -> Poll<io::Result<usize>> {
                 let $this: &Self = &self;
-                Ops::poll_read($stream, cx, buf)
+                connection::poll_read($stream, cx, buf)
             }
         }
 
@@ -57,7 +57,7 @@ macro_rules! async_write {
                 buf: &[u8],
             ) -> Poll<io::Result<usize>> {
                 let $this: &Self = &self;
-                Ops::poll_write($stream, cx, buf)
+                connection::poll_write($stream, cx, buf)
             }
 
             fn poll_write_vectored(
@@ -66,7 +66,7 @@ macro_rules! async_write {
                 bufs: &[IoSlice<'_>],
             ) -> Poll<io::Result<usize>> {
                 let $this: &Self = &self;
-                Ops::poll_write_vectored($stream, cx, bufs)
+                connection::poll_write_vectored($stream, cx, bufs)
             }
 
             fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -87,7 +87,7 @@ macro_rules! async_write {
                 buf: &[u8],
             ) -> Poll<io::Result<usize>> {
                 let $this: &Self = &self;
-                Ops::poll_write($stream, cx, buf)
+                connection::poll_write($stream, cx, buf)
             }
 
             fn poll_write_vectored(
@@ -96,7 +96,7 @@ macro_rules! async_write {
                 bufs: &[IoSlice<'_>],
             ) -> Poll<io::Result<usize>> {
                 let $this: &Self = &self;
-                Ops::poll_write_vectored($stream, cx, bufs)
+                connection::poll_write_vectored($stream, cx, bufs)
             }
 
             fn is_write_vectored(&self) -> bool {
@@ -138,7 +138,7 @@ fn poll_read_buf<C: Connection>(
 ) -> Poll<io::Result<()>> {
     // `initialize_unfilled` zeroes what was never initialized, once per buffer (the `ReadBuf`
     // remembers it), which keeps this free of `unsafe`.
-    let n = std::task::ready!(stream.poll_read(cx, buf.initialize_unfilled()))?;
+    let n = std::task::ready!(connection::poll_read(stream, cx, buf.initialize_unfilled()))?;
     buf.advance(n);
     Poll::Ready(Ok(()))
 }

@@ -20,6 +20,7 @@
 
 #![warn(missing_docs)]
 
+mod buf;
 mod connection;
 mod context;
 pub mod coop;

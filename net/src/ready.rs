@@ -5,11 +5,13 @@
 
 use std::ops::{BitAnd, BitOr, BitOrAssign, Sub};
 
-/// A set of readiness events: readable, writable, and the read and write sides closed.
+/// A set of readiness events: readable, writable, the read and write sides closed, priority
+/// and error.
 ///
 /// Readiness is a hint, not a promise: an operation may still find nothing to do and give
 /// `WouldBlock`, which makes the socket wait for the next event. An error on the socket is
-/// reported as readable and writable, so the next operation in either direction returns it.
+/// reported as [`ERROR`](Self::ERROR), and as readable and writable too, so that the next
+/// operation in either direction returns it.
 ///
 /// ```
 /// use runtime::net::Ready;
@@ -33,8 +35,12 @@ impl Ready {
     pub const READ_CLOSED: Ready = Ready(1 << 2);
     /// The writing side is closed: writes fail.
     pub const WRITE_CLOSED: Ready = Ready(1 << 3);
+    /// Priority readiness (`EPOLLPRI`): out-of-band data on a TCP stream, for one.
+    pub const PRIORITY: Ready = Ready(1 << 4);
+    /// The kernel has reported an error on the socket (`EPOLLERR`); `take_error` reads it.
+    pub const ERROR: Ready = Ready(1 << 5);
     /// Every readiness event.
-    pub const ALL: Ready = Ready(0b1111);
+    pub const ALL: Ready = Ready(0b11_1111);
 
     /// Whether no event is set.
     pub const fn is_empty(self) -> bool {
@@ -61,6 +67,30 @@ impl Ready {
         self.0 & Ready::WRITE_CLOSED.0 != 0
     }
 
+    /// Whether priority readiness is set.
+    ///
+    /// ```
+    /// use runtime::net::Ready;
+    ///
+    /// assert!(Ready::PRIORITY.is_priority());
+    /// assert!(!(Ready::READABLE | Ready::READ_CLOSED).is_priority());
+    /// ```
+    pub const fn is_priority(self) -> bool {
+        self.0 & Ready::PRIORITY.0 != 0
+    }
+
+    /// Whether an error is set.
+    ///
+    /// ```
+    /// use runtime::net::Ready;
+    ///
+    /// assert!(Ready::ERROR.is_error());
+    /// assert!(!(Ready::READABLE | Ready::WRITABLE).is_error());
+    /// ```
+    pub const fn is_error(self) -> bool {
+        self.0 & Ready::ERROR.0 != 0
+    }
+
     pub(crate) const fn union(self, other: Ready) -> Ready {
         Ready(self.0 | other.0)
     }
@@ -79,15 +109,21 @@ impl Ready {
         Ready((word & Ready::ALL.0 as u64) as u8)
     }
 
-    /// Translates a mio event. An error counts as both readable and writable: the next
-    /// operation in either direction then reports it.
+    /// Translates a mio event. An error counts as both readable and writable as well: the
+    /// next operation in either direction then reports it.
     pub(crate) fn from_event(event: &mio::event::Event) -> Ready {
         let mut ready = Ready::EMPTY;
-        if event.is_readable() || event.is_error() {
+        if event.is_error() {
+            ready |= Ready::ERROR | Ready::READABLE | Ready::WRITABLE;
+        }
+        if event.is_readable() {
             ready |= Ready::READABLE;
         }
-        if event.is_writable() || event.is_error() {
+        if event.is_writable() {
             ready |= Ready::WRITABLE;
+        }
+        if event.is_priority() {
+            ready |= Ready::PRIORITY;
         }
         if event.is_read_closed() {
             ready |= Ready::READ_CLOSED;
@@ -133,6 +169,8 @@ impl std::fmt::Debug for Ready {
             .field("is_writable", &self.is_writable())
             .field("is_read_closed", &self.is_read_closed())
             .field("is_write_closed", &self.is_write_closed())
+            .field("is_priority", &self.is_priority())
+            .field("is_error", &self.is_error())
             .finish()
     }
 }

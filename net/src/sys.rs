@@ -7,9 +7,12 @@
 //! call itself, and nothing in the runtime uses thread cancellation.
 
 use std::io;
+use std::mem::MaybeUninit;
 use std::os::fd::AsFd;
 
-use rustix::net::{RecvFlags, SendFlags};
+use rustix::buffer::Buffer;
+pub(crate) use rustix::net::RecvFlags;
+use rustix::net::{SendFlags, SocketAddrAny};
 
 /// `recv(2)` without flags.
 pub(crate) fn recv(socket: impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
@@ -38,4 +41,30 @@ pub(crate) fn send_vectored(socket: impl AsFd, bufs: &[io::IoSlice<'_>]) -> io::
 pub(crate) fn peek(socket: impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
     let (n, _) = rustix::net::recv(socket, buf, RecvFlags::PEEK)?;
     Ok(n)
+}
+
+/// `recv(2)` into memory that may be uninitialized: the bytes received, initialized now, at the
+/// start of `buf`.
+pub(crate) fn recv_uninit(socket: impl AsFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<&mut [u8]> {
+    let ((received, _), _) = rustix::net::recv(socket, buf, RecvFlags::empty())?;
+    Ok(received)
+}
+
+/// `recvfrom(2)` with `flags` (none, or `PEEK`): the bytes received, at the start of `buf`, and
+/// the sender's address (`None` when the kernel gives none).
+pub(crate) fn recv_from<B: Buffer<u8>>(
+    socket: impl AsFd,
+    buf: B,
+    flags: RecvFlags,
+) -> io::Result<(B::Output, Option<SocketAddrAny>)> {
+    let (received, _, from) = rustix::net::recvfrom(socket, buf, flags)?;
+    Ok((received, from))
+}
+
+/// `readv(2)`: reads into several buffers, in order.
+pub(crate) fn recv_vectored(
+    socket: impl AsFd,
+    bufs: &mut [io::IoSliceMut<'_>],
+) -> io::Result<usize> {
+    Ok(rustix::io::readv(socket, bufs)?)
 }

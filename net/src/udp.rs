@@ -5,7 +5,10 @@ use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::task::{Context, Poll};
 
+use rustix::net::SocketAddrAny;
+
 use crate::reactor::{Direction, Evented};
+use crate::sys::{self, RecvFlags};
 use crate::Interest;
 
 /// A UDP socket.
@@ -118,8 +121,8 @@ impl UdpSocket {
         self.io.try_io(Interest::READABLE, |s| s.recv_from(buf))
     }
 
-    /// Receives the next datagram, with its sender's address, but leaves it queued: the next
-    /// receive returns it again.
+    /// Waits for a datagram and gives its sender's address, leaving the datagram queued: a
+    /// server can choose a buffer, or drop a sender, before receiving.
     ///
     /// ```
     /// # runtime::Runtime::new()?.block_on(async {
@@ -127,25 +130,26 @@ impl UdpSocket {
     ///
     /// let (a, b) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
     /// a.send_to(b"hello", b.local_addr()?).await?;
+    /// assert_eq!(b.peek_sender().await?, a.local_addr()?);
     /// let mut buf = [0; 8];
-    /// let (n, from) = b.peek_from(&mut buf).await?;
-    /// assert_eq!((&buf[..n], from), (&b"hello"[..], a.local_addr()?));
-    /// assert_eq!(b.recv_from(&mut buf).await?, (n, from));
+    /// assert_eq!(b.recv_from(&mut buf).await?, (5, a.local_addr()?));
     /// # std::io::Result::Ok(())
     /// # })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        poll_fn(|cx| self.poll_peek_from(cx, buf)).await
+    pub async fn peek_sender(&self) -> io::Result<SocketAddr> {
+        poll_fn(|cx| self.poll_peek_sender(cx)).await
     }
 
-    /// Polls a [`peek_from`](Self::peek_from), for use in hand-written futures.
-    pub fn poll_peek_from(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<(usize, SocketAddr)>> {
-        self.io.poll_io(cx, Direction::Read, |s| s.peek_from(buf))
+    /// Polls a [`peek_sender`](Self::peek_sender), for use in hand-written futures.
+    pub fn poll_peek_sender(&self, cx: &mut Context<'_>) -> Poll<io::Result<SocketAddr>> {
+        self.io.poll_io(cx, Direction::Read, peek_sender_now)
+    }
+
+    /// [`peek_sender`](Self::peek_sender) without waiting: `WouldBlock` when no datagram is
+    /// queued (see [`readable`](Self::readable)).
+    pub fn try_peek_sender(&self) -> io::Result<SocketAddr> {
+        self.io.try_io(Interest::READABLE, peek_sender_now)
     }
 
     /// Receives one datagram into `buf` (the excess of a longer one is discarded), with the
@@ -325,4 +329,16 @@ impl UdpSocket {
     }
 }
 
-crate::datagram::datagram_methods!(UdpSocket, std::net::UdpSocket);
+/// The sender of the queued datagram: a peek of none of its bytes.
+fn peek_sender_now(socket: &mio::net::UdpSocket) -> io::Result<SocketAddr> {
+    let (_, from) = sys::recv_from(socket, &mut [0u8; 0], RecvFlags::PEEK)?;
+    sender(from)
+}
+
+/// A sender's address as the kernel gives it, in the standard library's type.
+fn sender(from: Option<SocketAddrAny>) -> io::Result<SocketAddr> {
+    from.and_then(|from| SocketAddr::try_from(from).ok())
+        .ok_or_else(|| io::Error::other("the datagram came with no IP address"))
+}
+
+crate::datagram::datagram_methods!(UdpSocket, std::net::UdpSocket, SocketAddr, sender);

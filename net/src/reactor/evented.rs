@@ -47,7 +47,7 @@ impl<S: mio::event::Source> Evented<S> {
         Evented::with_reactor(source, Reactor::current())
     }
 
-    /// Registers `source` with `reactor`, for readiness in both directions.
+    /// Registers `source` with `reactor`, for readiness in both directions and priority.
     pub fn with_reactor(mut source: S, reactor: Reactor) -> io::Result<Evented<S>> {
         let (key, io) = reactor.register(&mut source)?;
         Ok(Evented {

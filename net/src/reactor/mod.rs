@@ -262,7 +262,8 @@ impl Reactor {
             "more than 2^32 sources registered with one reactor"
         );
         let token = mio::Token(key | (generation as usize) << KEY_BITS);
-        let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
+        // Everything, once: an `Interest` filters what is recorded, never the registration.
+        let interest = mio::Interest::READABLE | mio::Interest::WRITABLE | mio::Interest::PRIORITY;
         if let Err(e) = self.inner.registry.register(source, token, interest) {
             self.inner.ios.lock().slots.remove(key);
             return Err(e);

@@ -15,8 +15,8 @@
 //!
 //! | bits   | meaning                                          |
 //! |--------|--------------------------------------------------|
-//! | 0..4   | readable, writable, read closed, write closed    |
-//! | 4      | the reactor has shut down                        |
+//! | 0..6   | readable, writable, read closed, write closed, priority, error (a [`Ready`]) |
+//! | 8      | the reactor has shut down                        |
 //! | 16..64 | number of the reactor turn that last set readiness |
 //!
 //! A reader and a writer (the two halves of a split stream) wait side by side, and so do
@@ -48,6 +48,19 @@ impl Direction {
             Direction::Write => Interest::WRITABLE.mask(),
         }
     }
+
+    /// The readiness that wakes the tasks waiting in this direction: what lets an operation
+    /// in it make progress and, for reading, what the interests waiting beside the readers
+    /// wait for (priority and errors: see [`Interest::waits_with_readers`]).
+    const fn wake_mask(self) -> Ready {
+        match self {
+            Direction::Read => Interest::READABLE
+                .add(Interest::PRIORITY)
+                .add(Interest::ERROR)
+                .mask(),
+            Direction::Write => Interest::WRITABLE.mask(),
+        }
+    }
 }
 
 /// Readiness observed at one turn, handed back to `clear_readiness` after a `WouldBlock`.
@@ -63,7 +76,7 @@ impl ReadyEvent {
     /// reactor reported, which would never be reported again.
     pub(crate) fn without_closed(self) -> ReadyEvent {
         ReadyEvent {
-            ready: self.ready & (Ready::READABLE | Ready::WRITABLE),
+            ready: self.ready - (Ready::READ_CLOSED | Ready::WRITE_CLOSED),
             ..self
         }
     }
@@ -74,8 +87,9 @@ impl ReadyEvent {
     }
 }
 
-const SHUTDOWN: u64 = 1 << 4;
+const SHUTDOWN: u64 = 1 << 8;
 const TURN_SHIFT: u32 = 16;
+const _: () = assert!(Ready::ALL.bits() < SHUTDOWN && SHUTDOWN < 1 << TURN_SHIFT);
 const TURN_MASK: u64 = (1 << (64 - TURN_SHIFT)) - 1;
 
 pub(crate) struct ScheduledIo {
@@ -105,8 +119,8 @@ impl ScheduledIo {
                 Some((cur & (Ready::ALL.bits() | SHUTDOWN)) | ready.bits() | stamp)
             });
         self.waiters.take(
-            ready.intersects(Direction::Read.mask()),
-            ready.intersects(Direction::Write.mask()),
+            ready.intersects(Direction::Read.wake_mask()),
+            ready.intersects(Direction::Write.wake_mask()),
             wakers,
         );
     }
@@ -130,15 +144,16 @@ impl ScheduledIo {
         })
     }
 
-    /// [`poll_ready`](Self::poll_ready) for every direction of `interest`: ready once any of
-    /// them is. The task waits in each direction, and an event in either wakes it.
+    /// [`poll_ready`](Self::poll_ready) for every readiness of `interest`: ready once any of
+    /// them is. The task waits in each direction involved (priority and errors beside the
+    /// readers), and an event in either wakes it.
     pub(crate) fn poll_ready_interest(
         &self,
         cx: &mut Context<'_>,
         interest: Interest,
     ) -> Poll<io::Result<ReadyEvent>> {
         self.poll_mask(interest.mask(), || {
-            if interest.is_readable() {
+            if interest.waits_with_readers() {
                 self.waiters.register(Direction::Read, cx.waker());
             }
             if interest.is_writable() {
@@ -272,6 +287,35 @@ mod tests {
         assert!(io
             .poll_ready_interest(&mut cx, Interest::READABLE)
             .is_pending());
+    }
+
+    #[test]
+    fn priority_and_error_wake_a_task_waiting_beside_the_readers() {
+        for (interest, event) in [
+            (Interest::PRIORITY, Ready::PRIORITY),
+            (Interest::ERROR, Ready::ERROR),
+        ] {
+            let io = ScheduledIo::new();
+            let (flag, w) = waker();
+            let mut cx = Context::from_waker(&w);
+            assert!(io.poll_ready_interest(&mut cx, interest).is_pending());
+            let mut wakers = Vec::new();
+            io.set_readiness(1, Ready::WRITABLE, &mut wakers);
+            assert!(
+                wakers.is_empty(),
+                "{interest:?} does not wait with the writers"
+            );
+            io.set_readiness(2, event, &mut wakers);
+            wakers.drain(..).for_each(Waker::wake);
+            assert!(flag.0.load(Ordering::SeqCst));
+            let Poll::Ready(Ok(ev)) = io.poll_ready_interest(&mut cx, interest) else {
+                panic!("{event:?} satisfies {interest:?}");
+            };
+            assert_eq!(ev.ready(), event);
+            // A `WouldBlock` forgets it, as it forgets plain readiness.
+            io.clear_readiness(ev.without_closed());
+            assert!(io.poll_ready_interest(&mut cx, interest).is_pending());
+        }
     }
 
     #[test]

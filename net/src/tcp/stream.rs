@@ -162,4 +162,9 @@ impl TcpStream {
     }
 }
 
-crate::connection::stream_methods!(TcpStream, SocketAddr, std::net::TcpStream);
+crate::connection::stream_methods!(
+    TcpStream,
+    mio::net::TcpStream,
+    SocketAddr,
+    std::net::TcpStream
+);

@@ -206,4 +206,9 @@ impl UnixDatagram {
     }
 }
 
-crate::datagram::datagram_methods!(UnixDatagram, std::os::unix::net::UnixDatagram);
+crate::datagram::datagram_methods!(
+    UnixDatagram,
+    std::os::unix::net::UnixDatagram,
+    SocketAddr,
+    super::sender
+);

@@ -32,3 +32,30 @@ fn socket_addr(path: &Path) -> io::Result<SocketAddr> {
         _ => SocketAddr::from_pathname(path),
     }
 }
+
+/// A sender's address as the kernel gives it (rustix's), in the standard library's type: a
+/// path, an abstract name, or unnamed (a socket never bound). The standard library makes no
+/// unnamed address directly; the empty path is one, of the length the kernel gives for it.
+fn sender(from: Option<rustix::net::SocketAddrAny>) -> io::Result<SocketAddr> {
+    let Some(from) = from else {
+        return SocketAddr::from_pathname("");
+    };
+    let from = rustix::net::SocketAddrUnix::try_from(from)?;
+    if let Some(path) = from.path_bytes() {
+        SocketAddr::from_pathname(std::ffi::OsStr::from_bytes(path))
+    } else if let Some(name) = from.abstract_name() {
+        SocketAddr::from_abstract_name(name)
+    } else {
+        SocketAddr::from_pathname("")
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    #[test]
+    fn the_empty_path_is_an_unnamed_address() {
+        let addr = super::sender(None).unwrap();
+        assert!(addr.is_unnamed());
+        assert_eq!(addr.as_pathname(), None);
+    }
+}

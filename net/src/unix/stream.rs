@@ -115,4 +115,9 @@ impl UnixStream {
     }
 }
 
-crate::connection::stream_methods!(UnixStream, SocketAddr, std::os::unix::net::UnixStream);
+crate::connection::stream_methods!(
+    UnixStream,
+    mio::net::UnixStream,
+    SocketAddr,
+    std::os::unix::net::UnixStream
+);
