@@ -641,3 +641,65 @@ fn types_and_futures_are_send_and_sync() {
         send(&entry.metadata());
     });
 }
+
+/// A write the pool has not started when the runtime is dropped still lands, as in tokio (its
+/// "mandatory" blocking tasks): `write` returned `Ok`, so the data must reach the file.
+#[test]
+fn a_write_queued_at_shutdown_still_lands() {
+    use futures_util::AsyncWriteExt;
+    use std::sync::mpsc;
+
+    /// Lets the blocking closure that holds the pool's only thread return, once dropped.
+    struct ReleaseOnDrop(mpsc::Sender<()>);
+    impl Drop for ReleaseOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.send(());
+        }
+    }
+
+    let dir = TempDir::new("queued-at-shutdown");
+    std::fs::create_dir_all(dir.path()).unwrap();
+    let path = dir.path().join("file");
+    let bytes = pattern(64 * 1024);
+    let rt = runtime::Builder::new()
+        .workers(1)
+        .pin_workers(false)
+        .max_blocking_threads(1)
+        .build()
+        .unwrap();
+    let (release, released) = mpsc::channel::<()>();
+    let file = rt.block_on(async {
+        let mut file = fs::File::create(&path).await.unwrap();
+        // The pool's only thread waits for a task that shutdown drops: shutdown first leaves
+        // the pool (dropping what may be dropped), then drops that task, so the write below is
+        // still queued when the pool shuts down, whatever the timing.
+        let busy = runtime::spawn_blocking(move || released.recv());
+        let guard = ReleaseOnDrop(release);
+        runtime::spawn(async move {
+            let _guard = guard;
+            std::future::pending::<()>().await
+        });
+        file.write_all(&bytes).await.unwrap();
+        drop(busy);
+        file
+    });
+    drop(rt);
+    assert!(
+        std::fs::read(&path).unwrap() == bytes,
+        "the queued write was dropped"
+    );
+    drop(file);
+
+    // And with no thread held up: write, then drop the runtime at once.
+    let rt = support::rt(1);
+    let bytes = pattern(3 * 1024 * 1024);
+    rt.block_on(async {
+        let mut file = fs::File::create(&path).await.unwrap();
+        file.write_all(&bytes).await.unwrap();
+    });
+    drop(rt);
+    assert!(
+        std::fs::read(&path).unwrap() == bytes,
+        "a write was dropped at shutdown"
+    );
+}

@@ -82,3 +82,35 @@ fn there_is_no_current_task_outside_tasks() {
         assert!(!a.id().to_string().is_empty());
     });
 }
+
+/// Records `task::try_id()` when dropped.
+struct IdOnDrop(std::sync::Arc<std::sync::Mutex<Vec<Option<task::Id>>>>);
+
+impl Drop for IdOnDrop {
+    fn drop(&mut self) {
+        self.0.lock().unwrap().push(task::try_id());
+    }
+}
+
+rt_test! {
+    async fn a_future_dropped_on_completion_or_abort_sees_its_tasks_id() {
+        // tokio's `task_id_future_destructor_completion` and `_abort`.
+        bounded(LIMIT, async {
+            let seen = std::sync::Arc::default();
+            let done = runtime::spawn({
+                let on_drop = IdOnDrop(std::sync::Arc::clone(&seen));
+                async move {
+                    let _held = &on_drop;
+                }
+            });
+            let done_id = done.id();
+            done.await.unwrap();
+            let aborted = support::spawn_started(IdOnDrop(std::sync::Arc::clone(&seen))).await;
+            let aborted_id = aborted.id();
+            aborted.abort();
+            assert!(aborted.await.unwrap_err().is_cancelled());
+            assert_eq!(*seen.lock().unwrap(), [Some(done_id), Some(aborted_id)]);
+        })
+        .await
+    }
+}

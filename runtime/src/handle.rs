@@ -10,6 +10,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use crate::blocking::AtShutdown;
 use crate::scheduler::metrics::RuntimeMetrics;
 use crate::scheduler::{self, context, Placement, Shared};
 use crate::task::JoinHandle;
@@ -81,7 +82,7 @@ impl Handle {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        self.shared.spawn_blocking(f)
+        self.shared.spawn_blocking(AtShutdown::Drop, f)
     }
 
     /// Runs `future` to completion on the current thread; see

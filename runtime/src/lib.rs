@@ -233,7 +233,8 @@ where
 /// [`is_panic`](JoinError::is_panic) is true. [`JoinHandle::abort`] keeps a closure that has
 /// not started from running, but cannot stop one that has. When the runtime shuts down,
 /// closures not started are dropped and those running are left to finish on their threads:
-/// shutdown does not wait for them.
+/// shutdown does not wait for them. (The blocking work behind a [`fs::File`] write is the
+/// exception: it runs, and dropping the runtime waits for it, as in tokio.)
 ///
 /// ```
 /// # runtime::Runtime::new()?.block_on(async {
@@ -256,8 +257,20 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
+    spawn_blocking_at_shutdown(blocking::AtShutdown::Drop, f)
+}
+
+/// [`spawn_blocking`], saying what a shutdown before the closure starts does with it.
+pub(crate) fn spawn_blocking_at_shutdown<F, T>(
+    at_shutdown: blocking::AtShutdown,
+    f: F,
+) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
     let (shared, _) = scheduler::context::current("`runtime::spawn_blocking`");
-    shared.spawn_blocking(f)
+    shared.spawn_blocking(at_shutdown, f)
 }
 
 /// Runs the future `make(worker)` returns on every worker of the current runtime, pinned

@@ -17,7 +17,8 @@
 //! that task returns to its loop.
 //!
 //! Blocking closures not started yet are dropped first; those running are detached (see
-//! `blocking`).
+//! `blocking`). The exception is the writes of `fs::File`, which tokio runs at shutdown too:
+//! they run even if not started yet, and the shutdown waits for them.
 
 use std::future::Future;
 use std::sync::atomic::Ordering;
@@ -437,6 +438,8 @@ impl Stopping {
             remote.reactor.shutdown();
             remote.timers.shutdown();
         }
+        // File writes already reported done (see `blocking`).
+        shared.blocking.wait_for_must_run();
     }
 }
 

@@ -165,6 +165,22 @@ impl Notify {
     }
 }
 
+/// Spawns a task that holds `held` until its future is dropped and otherwise never finishes;
+/// it has been polled once when this returns.
+pub async fn spawn_started<T: Send + 'static>(held: T) -> runtime::JoinHandle<()> {
+    let started = Arc::new(Notify::default());
+    let handle = runtime::spawn({
+        let started = started.clone();
+        async move {
+            let _held = held;
+            started.notify();
+            std::future::pending::<()>().await;
+        }
+    });
+    bounded(Duration::from_secs(20), started.wait()).await;
+    handle
+}
+
 /// Notifies when dropped (also while unwinding from a panic).
 pub struct NotifyOnDrop(pub Arc<Notify>);
 

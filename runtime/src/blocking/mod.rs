@@ -17,7 +17,12 @@
 //! cancelled) and idle threads exit. A closure that is running cannot be interrupted, and
 //! waiting for it could hang the shutdown forever: it is detached instead, and its thread exits
 //! once it returns.
+//!
+//! Some work cannot be dropped: a [`File`](crate::fs::File) write returns as soon as its data is
+//! copied, so the write itself must still happen. Such a task is queued as
+//! [`AtShutdown::Run`] (tokio's "mandatory" tasks): shutdown leaves it queued, the pool's
+//! threads run it, and dropping the runtime waits until it is done.
 
 mod pool;
 
-pub(crate) use pool::{Config, Pool};
+pub(crate) use pool::{AtShutdown, Config, Pool};

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use super::hooks::{self, Point};
 use super::{context, Shared};
+use crate::blocking::AtShutdown;
 use crate::task::{self, JoinHandle, Runnable};
 
 /// Where a task runs.
@@ -20,22 +21,24 @@ pub(crate) enum Placement {
     Stealable,
     /// Always on this worker.
     Pinned(usize),
-    /// On a thread of the blocking pool.
-    Blocking,
+    /// On a thread of the blocking pool; what shutdown does with it if it has not started.
+    Blocking(AtShutdown),
 }
 
 /// The most workers a runtime can have: a pinned task's worker must fit its two-byte tag.
-pub(crate) const MAX_WORKERS: usize = BLOCKING as usize;
+pub(crate) const MAX_WORKERS: usize = BLOCKING_MUST_RUN as usize;
 
 const STEALABLE: u16 = u16::MAX;
 const BLOCKING: u16 = u16::MAX - 1;
+const BLOCKING_MUST_RUN: u16 = u16::MAX - 2;
 
 impl Placement {
     /// The placement as the task's tag (see `task::Meta`).
     fn tag(self) -> u16 {
         match self {
             Placement::Stealable => STEALABLE,
-            Placement::Blocking => BLOCKING,
+            Placement::Blocking(AtShutdown::Drop) => BLOCKING,
+            Placement::Blocking(AtShutdown::Run) => BLOCKING_MUST_RUN,
             Placement::Pinned(worker) => {
                 debug_assert!(worker < MAX_WORKERS);
                 worker as u16
@@ -46,7 +49,8 @@ impl Placement {
     fn from_tag(tag: u16) -> Placement {
         match tag {
             STEALABLE => Placement::Stealable,
-            BLOCKING => Placement::Blocking,
+            BLOCKING => Placement::Blocking(AtShutdown::Drop),
+            BLOCKING_MUST_RUN => Placement::Blocking(AtShutdown::Run),
             worker => Placement::Pinned(worker.into()),
         }
     }
@@ -116,15 +120,20 @@ impl Shared {
         })
     }
 
-    /// Creates a task that calls `f` on a thread of the blocking pool, and queues it there. The
-    /// closure runs inside the runtime, so it may spawn tasks.
-    pub(crate) fn spawn_blocking<F, T>(self: &Arc<Self>, f: F) -> JoinHandle<T>
+    /// Creates a task that calls `f` on a thread of the blocking pool, and queues it there;
+    /// `at_shutdown` says whether a shutdown before it starts drops or runs it. The closure runs
+    /// inside the runtime, so it may spawn tasks.
+    pub(crate) fn spawn_blocking<F, T>(
+        self: &Arc<Self>,
+        at_shutdown: AtShutdown,
+        f: F,
+    ) -> JoinHandle<T>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
         let runtime = self.clone();
-        self.spawn(Placement::Blocking, async move {
+        self.spawn(Placement::Blocking(at_shutdown), async move {
             let _enter = context::enter_outside(runtime);
             f()
         })
@@ -134,7 +143,7 @@ impl Shared {
         match placement {
             Placement::Stealable => self.registry.send_shard(),
             Placement::Pinned(worker) => self.registry.pinned_shard(worker),
-            Placement::Blocking => self.registry.blocking_shard(),
+            Placement::Blocking(_) => self.registry.blocking_shard(),
         }
     }
 
@@ -145,7 +154,7 @@ impl Shared {
             match Placement::from_tag(runnable.metadata().tag()) {
                 Placement::Stealable => shared.schedule(runnable, info.woken_while_running),
                 Placement::Pinned(worker) => shared.schedule_pinned(worker, runnable),
-                Placement::Blocking => shared.blocking.schedule(runnable),
+                Placement::Blocking(at_shutdown) => shared.blocking.schedule(runnable, at_shutdown),
             }
         })
     }
@@ -191,13 +200,14 @@ impl<T> Drop for AbortOnDrop<T> {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::{Placement, MAX_WORKERS};
+    use super::{AtShutdown, Placement, MAX_WORKERS};
 
     #[test]
     fn a_placement_survives_its_tag() {
         for placement in [
             Placement::Stealable,
-            Placement::Blocking,
+            Placement::Blocking(AtShutdown::Drop),
+            Placement::Blocking(AtShutdown::Run),
             Placement::Pinned(0),
             Placement::Pinned(MAX_WORKERS - 1),
         ] {

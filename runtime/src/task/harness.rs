@@ -1,5 +1,5 @@
 //! The wrapper every spawned future runs in: it turns a panic into a [`JoinError`] (a panic
-//! in `poll`, or in the future's destructor once it has finished), drops the future instead of
+//! in `poll`, or in the future's destructor once it has finished or been aborted), drops the future instead of
 //! polling it once the task is aborted, and takes the task out of the registry when its future
 //! is dropped, whether it finished, panicked, was aborted or was dropped at shutdown.
 
@@ -60,9 +60,13 @@ impl<F: Future> Future for Harness<F> {
         // the cell, or in a box the cell owns for a large future), and the cell is allocated
         // while it polls the harness.
         if unsafe { harness.meta.get() }.is_aborted() {
-            // A destructor's panic changes nothing: the task is cancelled either way.
-            let _ = harness.drop_future();
-            return Poll::Ready(Output(Some(Err(JoinError::cancelled(harness.meta.id())))));
+            // As in tokio, a destructor that panics makes the aborted task a panicked one.
+            let id = harness.meta.id();
+            let error = match harness.drop_future() {
+                Ok(()) => JoinError::cancelled(id),
+                Err(payload) => JoinError::panic(id, payload),
+            };
+            return Poll::Ready(Output(Some(Err(error))));
         }
         // SAFETY: `future` is pinned whenever the harness is (see above).
         let future = unsafe { Pin::new_unchecked(&mut *harness.future) };

@@ -31,9 +31,9 @@ use state::{Inner, DEFAULT_MAX_BUF_SIZE};
 /// Each operation runs on the blocking pool. A write returns as soon as its data is copied
 /// into the file's buffer and finishes in the background: call `flush` (or
 /// [`sync_all`](File::sync_all)) to wait for it and see its error. Dropping the file with a
-/// write in flight lets the write finish on the pool, but its error is lost (and a write the
-/// pool has not started when the runtime shuts down is dropped), so flush before dropping a
-/// file written to.
+/// write in flight lets the write finish on the pool, but its error is lost, so flush before
+/// dropping a file written to. A write in flight when the runtime shuts down still runs, and
+/// dropping the runtime waits for it, as in tokio.
 ///
 /// ```
 /// use futures_util::{AsyncReadExt, AsyncWriteExt};

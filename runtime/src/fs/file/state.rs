@@ -9,7 +9,8 @@
 //!   the buffer; what is left is served by the next reads without a hop.
 //! - A write copies up to `max_buf_size` bytes into the buffer and returns at once: the pool
 //!   writes them in the background, and an error comes back from the next operation (or from
-//!   `flush`, which waits for the write).
+//!   `flush`, which waits for the write). Shutting the runtime down does not drop that write:
+//!   it runs, and the shutdown waits for it (tokio's "mandatory" blocking tasks).
 //! - Data read ahead moves the file's cursor past the caller's position: a seek or a write
 //!   first moves it back.
 //!
@@ -24,6 +25,7 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use super::buf::Buf;
+use crate::blocking::AtShutdown;
 use crate::JoinHandle;
 
 /// tokio's default: the most a read asks for, or a write takes, in one blocking task.
@@ -64,15 +66,18 @@ impl Inner {
         }
     }
 
-    /// Starts `op` on the blocking pool with the buffer. The file must be idle.
-    fn start<F>(&mut self, std: &Arc<StdFile>, op: F)
+    /// Starts `op` on the blocking pool with the buffer. The file must be idle. A write is
+    /// [`AtShutdown::Run`]: its caller was told it is done, so a shutdown must not drop it.
+    fn start<F>(&mut self, std: &Arc<StdFile>, at_shutdown: AtShutdown, op: F)
     where
         F: FnOnce(&StdFile, &mut Buf) -> Operation + Send + 'static,
     {
         debug_assert!(self.in_flight.is_none());
         let std = Arc::clone(std);
         let mut buf = std::mem::take(&mut self.buf);
-        self.in_flight = Some(crate::spawn_blocking(move || (op(&std, &mut buf), buf)));
+        self.in_flight = Some(crate::spawn_blocking_at_shutdown(at_shutdown, move || {
+            (op(&std, &mut buf), buf)
+        }));
     }
 
     /// Waits for the operation in flight, if any, and takes the buffer back: the file is idle
@@ -131,7 +136,7 @@ impl Inner {
                 return Poll::Ready(Ok(self.buf.copy_to(dst)));
             }
             let max = dst.len().min(max_buf_size);
-            self.start(std, move |file, buf| {
+            self.start(std, AtShutdown::Drop, move |file, buf| {
                 Operation::Read(buf.read_from(file, max))
             });
         }
@@ -157,7 +162,7 @@ impl Inner {
         }
         let unread = self.buf.discard_read();
         let n = self.buf.copy_from(src, max_buf_size);
-        self.start(std, move |mut file, buf| {
+        self.start(std, AtShutdown::Run, move |mut file, buf| {
             let res = match unread {
                 0 => buf.write_to(file),
                 _ => file
@@ -198,7 +203,9 @@ impl Inner {
                 pos
             }
         };
-        self.start(std, move |mut file, _| Operation::Seek(file.seek(target)));
+        self.start(std, AtShutdown::Drop, move |mut file, _| {
+            Operation::Seek(file.seek(target))
+        });
         self.seek = Some(pos);
         Ok(())
     }
@@ -233,7 +240,7 @@ impl Inner {
     /// Truncates or extends the file; the file must be idle (after `complete_inflight`).
     pub(super) async fn set_len(&mut self, std: &Arc<StdFile>, size: u64) -> io::Result<()> {
         let unread = self.buf.discard_read();
-        self.start(std, move |mut file, _| {
+        self.start(std, AtShutdown::Drop, move |mut file, _| {
             let res = file.seek(SeekFrom::Current(unread));
             Operation::Seek(res.and_then(|pos| file.set_len(size).map(|()| pos)))
         });
