@@ -17,9 +17,6 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_rustls::rustls::pki_types::pem::PemObject;
-use futures_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use futures_rustls::rustls::{self, ServerConfig};
 use futures_rustls::TlsAcceptor;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
@@ -31,7 +28,10 @@ const HANDSHAKE_TIMEOUT_SECS: f64 = 10.0;
 
 #[runtime::main]
 async fn main() -> io::Result<()> {
-    let acceptor = TlsAcceptor::from(Arc::new(server_config()?));
+    let acceptor = TlsAcceptor::from(Arc::new(support::tls::server_config(
+        support::option("cert"),
+        support::option("key"),
+    )?));
     let timeout = support::env_secs("TLS_HANDSHAKE_TIMEOUT_SECS", HANDSHAKE_TIMEOUT_SECS);
     let server = runtime::net::serve(support::listen_addr("127.0.0.1:8443"), move |stream, _| {
         serve(acceptor.clone(), stream, timeout)
@@ -39,43 +39,6 @@ async fn main() -> io::Result<()> {
     support::report_metrics();
     let banner = format!("tls_hello listening on {}", server.local_addr());
     support::serve_until_signal(server, banner).await
-}
-
-/// The server's TLS configuration: the certificate chain and key in the PEM files named by
-/// `--cert=` and `--key=`, or a
-/// self-signed certificate made now; ALPN offering HTTP/2, then HTTP/1.1.
-fn server_config() -> io::Result<ServerConfig> {
-    let (chain, key) = match (support::option("cert"), support::option("key")) {
-        (Some(cert), Some(key)) => (
-            CertificateDer::pem_file_iter(&cert)
-                .and_then(Iterator::collect)
-                .map_err(|e| invalid(format!("{cert}: {e}")))?,
-            PrivateKeyDer::from_pem_file(&key).map_err(|e| invalid(format!("{key}: {e}")))?,
-        ),
-        (None, None) => self_signed()?,
-        _ => return Err(invalid("give both --cert and --key, or neither")),
-    };
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .and_then(|builder| builder.with_no_client_auth().with_single_cert(chain, key))
-        .map_err(|e| invalid(e.to_string()))?;
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(config)
-}
-
-/// A certificate for `localhost` and `127.0.0.1`, signed by its own key.
-fn self_signed() -> io::Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
-    let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
-    let certified =
-        rcgen::generate_simple_self_signed(names).map_err(|e| invalid(e.to_string()))?;
-    eprintln!("note: serving a self-signed certificate (clients must skip verification)");
-    let key = PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
-    Ok((vec![certified.cert.der().clone()], key))
-}
-
-fn invalid(message: impl Into<String>) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidInput, message.into())
 }
 
 async fn hello(request: Request<Incoming>) -> Result<Response<String>, Infallible> {

@@ -5,6 +5,9 @@
 //! connection at once.
 
 mod support;
+#[allow(dead_code)] // the server side is the example's
+#[path = "../examples/support/tls.rs"]
+mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -12,7 +15,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_rustls::rustls::pki_types::{CertificateDer, ServerName};
-use futures_rustls::rustls::{self, ClientConfig, RootCertStore};
 use futures_rustls::TlsConnector;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
@@ -34,23 +36,9 @@ struct Certificates {
 
 impl Certificates {
     fn new(test: &str) -> Certificates {
-        use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
         let dir = std::env::temp_dir().join(format!("tls_hello-{}-{test}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let ca_key = KeyPair::generate().unwrap();
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let ca = ca_params.self_signed(&ca_key).unwrap();
-        let issuer = Issuer::new(ca_params, ca_key);
-        let key = KeyPair::generate().unwrap();
-        let params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
-        let cert = params.signed_by(&key, &issuer).unwrap();
-        std::fs::write(dir.join("cert.pem"), cert.pem()).unwrap();
-        std::fs::write(dir.join("key.pem"), key.serialize_pem()).unwrap();
-        Certificates {
-            dir,
-            ca: ca.der().clone(),
-        }
+        let ca = tls::write_test_certificate(&dir).unwrap();
+        Certificates { dir, ca }
     }
 
     /// The example, serving this certificate.
@@ -67,16 +55,7 @@ impl Certificates {
 
     /// A TLS client that trusts the CA and offers `alpn`.
     fn connector(&self, alpn: &[u8]) -> TlsConnector {
-        let mut roots = RootCertStore::empty();
-        roots.add(self.ca.clone()).unwrap();
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let mut config = ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        config.alpn_protocols = vec![alpn.to_vec()];
-        TlsConnector::from(Arc::new(config))
+        TlsConnector::from(Arc::new(tls::client_config(self.ca.clone(), alpn)))
     }
 }
 

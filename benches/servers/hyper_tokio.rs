@@ -5,6 +5,8 @@
 //!
 //! `bench_hyper_tokio <addr>`, e.g. `RUNTIME_WORKERS=2 bench_hyper_tokio 127.0.0.1:0`.
 
+mod tokio_rt;
+
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -25,14 +27,7 @@ fn main() -> std::io::Result<()> {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:3000".into());
-    let workers = std::env::var("RUNTIME_WORKERS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .enable_all()
-        .build()?;
+    let rt = tokio_rt::multi_thread()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         eprintln!("bench_hyper_tokio listening on {}", listener.local_addr()?);

@@ -3,6 +3,8 @@
 
 #[allow(dead_code)] // only the HTTP examples that build their own connections use it
 pub mod http;
+#[allow(dead_code)] // only the HTTPS example uses it
+pub mod tls;
 
 use std::fmt::Display;
 use std::pin::pin;
