@@ -1,6 +1,7 @@
 //! Readiness on TCP streams: `ready` with one interest or both, `readable`/`writable` with the
 //! `try_` operations drained to `WouldBlock`, vectored `try_` reads and writes, `try_io`,
-//! `peek`, and the priority and error interests, on connections over 127.0.0.1.
+//! `peek`, the priority and error interests, and `poll_read_ready`/`poll_write_ready` (after
+//! tokio's `tcp_stream.rs`), on connections over 127.0.0.1.
 //!
 //! Each test runs on a 1-worker and a 2-worker runtime (`rt_test!`) and is bounded in time.
 
@@ -284,6 +285,47 @@ rt_test! {
             assert!(is_pending_once(&mut room).await);
             drain(&b, sent).await;
             assert!(!room.await.unwrap().is_write_closed());
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn poll_read_ready_until_a_read_would_block_and_on_close() {
+        bounded(LIMIT, async {
+            let (mut server, client) = idle_pair().await;
+            assert!(is_pending_once(&mut Box::pin(poll_fn(|cx| server.poll_read_ready(cx)))).await);
+
+            client.try_write(b"ping").unwrap();
+            poll_fn(|cx| server.poll_read_ready(cx)).await.unwrap();
+            // Still readable after a read, until one gives `WouldBlock`.
+            let mut buf = [0; 4];
+            server.read_exact(&mut buf).await.unwrap();
+            poll_fn(|cx| server.poll_read_ready(cx)).await.unwrap();
+            let would_block = server.try_read(&mut buf).unwrap_err();
+            assert_eq!(would_block.kind(), ErrorKind::WouldBlock);
+            assert!(is_pending_once(&mut Box::pin(poll_fn(|cx| server.poll_read_ready(cx)))).await);
+
+            drop(client);
+            poll_fn(|cx| server.poll_read_ready(cx)).await.unwrap();
+            assert_eq!(server.try_read(&mut buf).unwrap(), 0);
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn poll_write_ready_until_the_buffer_fills_and_on_close() {
+        bounded(LIMIT, async {
+            let (client, server) = tcp_pair().await;
+            poll_fn(|cx| client.poll_write_ready(cx)).await.unwrap();
+            fill(&client).await;
+            assert!(is_pending_once(&mut Box::pin(poll_fn(|cx| client.poll_write_ready(cx)))).await);
+
+            // The peer's close (a reset, with data unread) makes the socket writable: the
+            // next write reports the error.
+            drop(server);
+            poll_fn(|cx| client.poll_write_ready(cx)).await.unwrap();
         })
         .await
     }

@@ -3,11 +3,14 @@
 
 mod support;
 
+use std::future::{pending, poll_fn, Future};
+use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use runtime::net::{TcpListener, TcpStream};
 use runtime::Handle;
-use support::bounded;
+use support::{bounded, DropCounter};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -104,4 +107,97 @@ fn a_handle_that_outlives_its_runtime_cancels_what_it_spawns() {
         .expect("a task spawned on a closed runtime is cancelled at once")
         .unwrap_err();
     assert!(err.is_cancelled());
+}
+
+#[test]
+fn guards_of_two_runtimes_dropped_in_reverse_order() {
+    let (rt1, rt2) = (support::rt(1), support::rt(1));
+    let enter1 = rt1.enter();
+    let enter2 = rt2.enter();
+    assert_eq!(Handle::current().id(), rt2.handle().id());
+    drop(enter2);
+    assert_eq!(Handle::current().id(), rt1.handle().id());
+    drop(enter1);
+    assert!(Handle::try_current().is_err());
+}
+
+#[test]
+#[should_panic(expected = "dropped out of order")]
+fn guards_of_two_runtimes_dropped_interleaved_panic() {
+    let (rt1, rt2) = (support::rt(1), support::rt(1));
+    let enter1 = rt1.enter();
+    let enter2 = rt2.enter();
+    drop(enter1);
+    drop(enter2);
+}
+
+#[test]
+#[should_panic(expected = "dropped out of order")]
+fn guards_of_one_runtime_dropped_interleaved_panic() {
+    let rt = support::rt(1);
+    let _enter1 = rt.enter();
+    let enter2 = rt.enter();
+    let enter3 = rt.enter();
+    drop(enter2);
+    drop(enter3);
+}
+
+#[test]
+fn a_thread_enters_again_after_an_interleaved_drop() {
+    let interleaved = std::panic::catch_unwind(|| {
+        let (rt1, rt2) = (support::rt(1), support::rt(1));
+        let enter1 = rt1.enter();
+        let enter2 = rt2.enter();
+        drop(enter1);
+        drop(enter2);
+    });
+    assert!(interleaved.is_err());
+    let rt3 = support::rt(1);
+    let enter = rt3.enter();
+    assert_eq!(Handle::current().id(), rt3.handle().id());
+    drop(enter);
+}
+
+#[test]
+fn tasks_holding_each_others_join_handles_are_dropped_with_the_runtime() {
+    let drops = DropCounter::default();
+    let rt = support::rt(2);
+    let (a_guard, b_guard) = (drops.guard(), drops.guard());
+    let (send_b, b) = tokio::sync::oneshot::channel::<runtime::JoinHandle<()>>();
+    let polled = Arc::new(tokio::sync::Barrier::new(3));
+    let polled_a = polled.clone();
+    let polled_b = polled.clone();
+    let a = rt.spawn(async move {
+        let _guard = a_guard;
+        let mut b = b.await.unwrap();
+        // Registers this task's waker with `b`, which never finishes.
+        poll_fn(|cx| Poll::Ready(std::pin::Pin::new(&mut b).poll(cx).is_pending())).await;
+        polled_a.wait().await;
+        pending::<()>().await;
+    });
+    let b = rt.spawn(async move {
+        let _guard = b_guard;
+        let mut a = a;
+        poll_fn(|cx| Poll::Ready(std::pin::Pin::new(&mut a).poll(cx).is_pending())).await;
+        polled_b.wait().await;
+        pending::<()>().await;
+    });
+    send_b.send(b).unwrap();
+    rt.block_on(bounded(LIMIT, polled.wait()));
+    drop(rt);
+    assert_eq!(drops.dropped(), 2, "both futures dropped, cycle and all");
+}
+
+#[test]
+fn every_handle_of_a_runtime_has_its_id() {
+    let rt = support::rt(1);
+    assert_eq!(rt.handle().id(), rt.handle().id());
+    let from_inside = rt.block_on(async { Handle::current().id() });
+    assert_eq!(from_inside, rt.handle().id());
+}
+
+#[test]
+fn runtimes_alive_at_once_have_different_ids() {
+    let (rt1, rt2) = (support::rt(1), support::rt(1));
+    assert_ne!(rt1.handle().id(), rt2.handle().id());
 }

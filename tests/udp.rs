@@ -1,6 +1,7 @@
 //! UDP through the runtime: datagrams between sockets on 127.0.0.1, connected sockets,
 //! receivers that wait before their datagram arrives, the `try_` and `poll_` operations with
-//! readiness, peeking, and the socket options.
+//! readiness (`poll_send_ready`/`poll_recv_ready`, after tokio's `udp.rs`), peeking (from
+//! any sender, and from the connected peer), and the socket options.
 //!
 //! Each test runs on a 1-worker and a 2-worker runtime (`rt_test!`) and is bounded in time.
 
@@ -366,6 +367,73 @@ rt_test! {
             assert_eq!(b.recv_from(&mut buf).await.unwrap(), (5, a.local_addr().unwrap()));
             assert_eq!(&buf[..5], b"first");
             assert_eq!(b.try_peek_from(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn poll_send_ready_and_poll_recv_ready_before_try_operations() {
+        bounded(LIMIT, async {
+            let (client, server) = (bind(), bind());
+            let to = server.local_addr().unwrap();
+            for i in 0..5u8 {
+                let sent = loop {
+                    poll_fn(|cx| client.poll_send_ready(cx)).await.unwrap();
+                    match client.try_send_to(&[i; 11], to) {
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                        sent => break sent.unwrap(),
+                    }
+                };
+                assert_eq!(sent, 11);
+                let mut buf = Vec::with_capacity(64);
+                let (n, from) = loop {
+                    poll_fn(|cx| server.poll_recv_ready(cx)).await.unwrap();
+                    match server.try_recv_buf_from(&mut buf) {
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                        received => break received.unwrap(),
+                    }
+                };
+                assert_eq!((n, from, &buf[..]), (11, client.local_addr().unwrap(), &[i; 11][..]));
+            }
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn peek_poll_peek_and_try_peek_leave_the_datagram_queued() {
+        bounded(LIMIT, async {
+            let (a, b) = (bind(), bind());
+            a.connect(b.local_addr().unwrap()).unwrap();
+            b.connect(a.local_addr().unwrap()).unwrap();
+            let mut buf = [0; 16];
+            assert_eq!(b.try_peek(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+
+            // A peek that waits is woken by the datagram.
+            let waiting = Arc::new(b);
+            let peeker = runtime::spawn({
+                let b = waiting.clone();
+                async move {
+                    let mut buf = [0; 16];
+                    let n = b.peek(&mut buf).await.unwrap();
+                    buf[..n].to_vec()
+                }
+            });
+            sleep(SETTLE).await;
+            a.send(b"first").await.unwrap();
+            assert_eq!(peeker.await.unwrap(), b"first");
+            let b = waiting;
+
+            // Each peek sees the same datagram, cut to the buffer, until a receive takes it.
+            let n = poll_fn(|cx| b.poll_peek(cx, &mut buf)).await.unwrap();
+            assert_eq!(&buf[..n], b"first");
+            assert_eq!(b.try_peek(&mut buf[..3]).unwrap(), 3);
+            assert_eq!(&buf[..3], b"fir");
+            assert_eq!(b.recv(&mut buf).await.unwrap(), 5);
+            a.send(b"second").await.unwrap();
+            let n = b.peek(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], b"second");
         })
         .await
     }

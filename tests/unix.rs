@@ -1,6 +1,7 @@
 //! Unix domain sockets through the runtime: an echo server on a listener bound in the temp
 //! directory with concurrent clients, socket pairs, split streams, half-close, datagrams (with
-//! their `try_` and `poll_` operations and readiness), peeking, conversion to the standard
+//! their `try_` and `poll_` operations and readiness), peeking, the poll readiness methods
+//! (after tokio's `uds_stream.rs`), a forgotten write half, conversion to the standard
 //! library's sockets, and connecting where nobody listens.
 //!
 //! Each test runs on a 1-worker and a 2-worker runtime (`rt_test!`), is bounded in time, ends
@@ -8,6 +9,7 @@
 
 mod support;
 
+use std::future::poll_fn;
 use std::io;
 use std::net::Shutdown;
 use std::path::{Path, PathBuf};
@@ -15,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use runtime::net::{Interest, UnixDatagram, UnixListener, UnixStream};
-use support::bounded;
+use support::{bounded, is_pending_once};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
@@ -580,6 +582,70 @@ rt_test! {
                     "{e}"
                 ),
             }
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn stream_poll_read_ready_and_poll_write_ready() {
+        bounded(LIMIT, async {
+            let (a, b) = UnixStream::pair().unwrap();
+            // A new pair is assumed ready until a read proves otherwise.
+            poll_fn(|cx| b.poll_read_ready(cx)).await.unwrap();
+            let mut buf = vec![0; 64 * 1024];
+            assert_eq!(b.try_read(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+            assert!(is_pending_once(&mut Box::pin(poll_fn(|cx| b.poll_read_ready(cx)))).await);
+            a.try_write(b"ping").unwrap();
+            poll_fn(|cx| b.poll_read_ready(cx)).await.unwrap();
+            assert_eq!(b.try_read(&mut buf).unwrap(), 4);
+
+            // Writable until the buffer is full.
+            poll_fn(|cx| a.poll_write_ready(cx)).await.unwrap();
+            while a.try_write(&buf).is_ok() {}
+            assert!(is_pending_once(&mut Box::pin(poll_fn(|cx| a.poll_write_ready(cx)))).await);
+            // Room again once the peer reads, and on the peer's close.
+            drop(b);
+            poll_fn(|cx| a.poll_write_ready(cx)).await.unwrap();
+            poll_fn(|cx| a.poll_read_ready(cx)).await.unwrap();
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn datagram_poll_ready_and_peeks_of_the_connected_peer() {
+        bounded(LIMIT, async {
+            let (a, b) = UnixDatagram::pair().unwrap();
+            poll_fn(|cx| a.poll_send_ready(cx)).await.unwrap();
+            a.try_send(b"one").unwrap();
+            poll_fn(|cx| b.poll_recv_ready(cx)).await.unwrap();
+            let mut buf = [0; 8];
+            assert_eq!(b.try_peek(&mut buf).unwrap(), 3);
+            let n = poll_fn(|cx| b.poll_peek(cx, &mut buf)).await.unwrap();
+            assert_eq!(b.peek(&mut buf).await.unwrap(), n);
+            assert_eq!(b.try_recv(&mut buf).unwrap(), 3);
+            assert_eq!(&buf[..3], b"one");
+            assert_eq!(b.try_peek(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+        })
+        .await
+    }
+}
+
+rt_test! {
+    async fn a_forgotten_write_half_leaves_the_write_side_open() {
+        bounded(LIMIT, async {
+            let (a, mut b) = UnixStream::pair().unwrap();
+            let (a_read, a_write) = a.into_split();
+            a_write.forget();
+            let mut buf = [0; 4];
+            assert_eq!(b.try_read(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+            // The stream itself is still open both ways.
+            b.write_all(b"ping").await.unwrap();
+            let mut a_read = a_read;
+            a_read.read_exact(&mut buf).await.unwrap();
+            drop(a_read);
+            assert_eq!(b.read(&mut buf).await.unwrap(), 0, "closed with the last half");
         })
         .await
     }

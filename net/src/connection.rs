@@ -240,7 +240,9 @@ macro_rules! stream_methods {
             $std,
             "UnixStream",
             "try_write",
-            "try_read"
+            "try_read",
+            poll_read_ready,
+            poll_write_ready
         );
 
         impl $stream {

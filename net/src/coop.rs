@@ -80,6 +80,37 @@ pub fn poll_consume(cx: &mut Context<'_>) -> Poll<()> {
     Poll::Ready(())
 }
 
+/// Polls `f` as one operation of the current task's budget: `Pending`, after waking the task,
+/// if the budget is spent; otherwise `f`'s result, spending one unit if it is `Ready`. For
+/// operations outside this crate that should yield as the sockets' do (a `JoinHandle`).
+///
+/// ```
+/// use std::task::{Context, Poll, Waker};
+///
+/// let mut cx = Context::from_waker(Waker::noop());
+/// net::coop::budget(|| {
+///     for _ in 0..net::coop::BUDGET {
+///         // A pending operation spends nothing.
+///         assert!(net::coop::poll_budgeted(&mut cx, |_| Poll::<()>::Pending).is_pending());
+///         assert!(net::coop::poll_budgeted(&mut cx, |_| Poll::Ready(())).is_ready());
+///     }
+///     assert!(net::coop::poll_budgeted(&mut cx, |_| Poll::Ready(())).is_pending());
+/// });
+/// ```
+pub fn poll_budgeted<T>(
+    cx: &mut Context<'_>,
+    f: impl FnOnce(&mut Context<'_>) -> Poll<T>,
+) -> Poll<T> {
+    if !has_budget(cx) {
+        return Poll::Pending;
+    }
+    let polled = f(cx);
+    if polled.is_ready() {
+        spend();
+    }
+    polled
+}
+
 /// Runs `f` without a budget: nothing it does is made to yield. Restores the budget afterwards,
 /// even if `f` panics.
 ///

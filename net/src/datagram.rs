@@ -10,7 +10,7 @@
 //! readiness and tries again.
 
 /// Writes the common socket methods (see [`crate::socket_methods`]) and the connected send
-/// and receive methods of a datagram socket type `$socket` whose field `io` is an `Evented`
+/// and receive methods (peeks included) of a datagram socket type `$socket` whose field `io` is an `Evented`
 /// mio socket and whose standard library counterpart is `$std`, and the receives that give a
 /// sender's address, of type `$addr`, converted by `$sender` from rustix's.
 macro_rules! datagram_methods {
@@ -20,7 +20,9 @@ macro_rules! datagram_methods {
             $std,
             "UnixDatagram",
             "try_send",
-            "try_recv"
+            "try_recv",
+            poll_recv_ready,
+            poll_send_ready
         );
 
         impl $socket {
@@ -68,6 +70,76 @@ macro_rules! datagram_methods {
             pub fn try_recv(&self, buf: &mut [u8]) -> ::std::io::Result<usize> {
                 self.io
                     .try_io($crate::Interest::READABLE, |s| $crate::sys::recv(s, buf))
+            }
+
+            /// Receives the next datagram from the connected peer into `buf` but leaves it
+            /// queued: the next receive returns it again (the excess of a datagram longer than
+            /// `buf` is not copied, and stays queued too).
+            ///
+            /// ```
+            /// # runtime::Runtime::new()?.block_on(async {
+            /// use runtime::net::UdpSocket;
+            ///
+            /// let (a, b) = (UdpSocket::bind("127.0.0.1:0")?, UdpSocket::bind("127.0.0.1:0")?);
+            /// a.connect(b.local_addr()?)?;
+            /// b.connect(a.local_addr()?)?;
+            /// a.send(b"hello").await?;
+            /// let mut buf = [0; 8];
+            /// let n = b.peek(&mut buf).await?;
+            /// assert_eq!(&buf[..n], b"hello");
+            /// assert_eq!(b.recv(&mut buf).await?, n);
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
+            pub async fn peek(&self, buf: &mut [u8]) -> ::std::io::Result<usize> {
+                ::std::future::poll_fn(|cx| self.poll_peek(cx, buf)).await
+            }
+
+            /// Polls a [`peek`](Self::peek), for use in hand-written futures. Unlike tokio's,
+            /// which fills a `ReadBuf`, it takes a slice and gives the length.
+            ///
+            /// ```
+            /// # runtime::Runtime::new()?.block_on(async {
+            /// use std::future::poll_fn;
+            ///
+            /// let (a, b) = runtime::net::UnixDatagram::pair()?;
+            /// a.send(b"hello").await?;
+            /// let mut buf = [0; 8];
+            /// let n = poll_fn(|cx| b.poll_peek(cx, &mut buf)).await?;
+            /// assert_eq!(&buf[..n], b"hello");
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
+            pub fn poll_peek(
+                &self,
+                cx: &mut ::std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> ::std::task::Poll<::std::io::Result<usize>> {
+                self.io
+                    .poll_io(cx, $crate::Direction::Read, |s| $crate::sys::peek(s, buf))
+            }
+
+            /// [`peek`](Self::peek) without waiting: `WouldBlock` when no datagram is queued
+            /// (see [`readable`](Self::readable)).
+            ///
+            /// ```
+            /// # runtime::Runtime::new()?.block_on(async {
+            /// let (a, b) = runtime::net::UnixDatagram::pair()?;
+            /// let mut buf = [0; 8];
+            /// assert_eq!(b.try_peek(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+            /// a.send(b"hello").await?;
+            /// b.readable().await?;
+            /// assert_eq!(b.try_peek(&mut buf)?, 5);
+            /// assert_eq!(b.try_recv(&mut buf)?, 5);
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
+            pub fn try_peek(&self, buf: &mut [u8]) -> ::std::io::Result<usize> {
+                self.io
+                    .try_io($crate::Interest::READABLE, |s| $crate::sys::peek(s, buf))
             }
 
             /// Receives one datagram from the connected peer into the spare capacity of a

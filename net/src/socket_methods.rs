@@ -6,12 +6,22 @@
 //! socket of each family (`UnixStream` for the streams, `UnixDatagram` for the datagram
 //! sockets), which needs no address.
 
-/// Writes `readable`, `writable`, `ready`, `try_io`, `take_error` and `into_std`, and the file descriptor
-/// traits, for a socket type `$socket` whose field `io` is an `Evented` and whose standard
-/// library counterpart is `$std`. `$unix` names the Unix socket of its family and
-/// `$try_send`/`$try_recv` that socket's non-waiting send and receive, for the examples.
+/// Writes `readable`, `writable`, their poll forms (named `$poll_read_ready` and
+/// `$poll_write_ready`, as tokio names them for the family), `ready`, `try_io`, `take_error`
+/// and `into_std`, and the file descriptor traits, for a socket type `$socket` whose field `io`
+/// is an `Evented` and whose standard library counterpart is `$std`. `$unix` names the Unix
+/// socket of its family and `$try_send`/`$try_recv` that socket's non-waiting send and
+/// receive, for the examples.
 macro_rules! socket_methods {
-    ($socket:ident, $std:ty, $unix:literal, $try_send:literal, $try_recv:literal) => {
+    (
+        $socket:ident,
+        $std:ty,
+        $unix:literal,
+        $try_send:literal,
+        $try_recv:literal,
+        $poll_read_ready:ident,
+        $poll_write_ready:ident
+    ) => {
         impl $socket {
             /// Waits until the socket is readable: data, end of stream or an error is
             /// waiting. The readiness may be stale: a `try_` read then gives `WouldBlock`,
@@ -42,14 +52,60 @@ macro_rules! socket_methods {
             pub fn readable(
                 &self,
             ) -> impl ::std::future::Future<Output = ::std::io::Result<()>> + '_ {
-                ::std::future::poll_fn(|cx| self.io.poll_ready(cx, $crate::Direction::Read))
+                ::std::future::poll_fn(|cx| self.$poll_read_ready(cx))
             }
 
             /// Waits until the socket is writable; see [`readable`](Self::readable).
             pub fn writable(
                 &self,
             ) -> impl ::std::future::Future<Output = ::std::io::Result<()>> + '_ {
-                ::std::future::poll_fn(|cx| self.io.poll_ready(cx, $crate::Direction::Write))
+                ::std::future::poll_fn(|cx| self.$poll_write_ready(cx))
+            }
+
+            /// Polls for the readiness [`readable`](Self::readable) waits for, for use in
+            /// hand-written futures: `Ready(Ok(()))` once the socket is readable (or has an
+            /// error), else `Pending`, with `cx`'s waker registered. Only the waker of the
+            /// latest call (of this and of the receives' poll forms) is woken, as in tokio.
+            ///
+            /// ```
+            /// # runtime::Runtime::new()?.block_on(async {
+            /// use std::future::poll_fn;
+            ///
+            #[doc = concat!("let (a, b) = runtime::net::", $unix, "::pair()?;")]
+            #[doc = concat!("a.", $try_send, "(b\"ping\")?;")]
+            #[doc = concat!("poll_fn(|cx| b.", stringify!($poll_read_ready), "(cx)).await?;")]
+            /// let mut buf = [0; 4];
+            #[doc = concat!("assert_eq!(b.", $try_recv, "(&mut buf)?, 4);")]
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
+            pub fn $poll_read_ready(
+                &self,
+                cx: &mut ::std::task::Context<'_>,
+            ) -> ::std::task::Poll<::std::io::Result<()>> {
+                self.io.poll_ready(cx, $crate::Direction::Read)
+            }
+
+            /// Polls for the readiness [`writable`](Self::writable) waits for; see
+            #[doc = concat!("[`", stringify!($poll_read_ready), "`](Self::", stringify!($poll_read_ready), ").")]
+            ///
+            /// ```
+            /// # runtime::Runtime::new()?.block_on(async {
+            /// use std::future::poll_fn;
+            ///
+            #[doc = concat!("let (a, b) = runtime::net::", $unix, "::pair()?;")]
+            #[doc = concat!("poll_fn(|cx| a.", stringify!($poll_write_ready), "(cx)).await?;")]
+            #[doc = concat!("a.", $try_send, "(b\"ping\")?;")]
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
+            pub fn $poll_write_ready(
+                &self,
+                cx: &mut ::std::task::Context<'_>,
+            ) -> ::std::task::Poll<::std::io::Result<()>> {
+                self.io.poll_ready(cx, $crate::Direction::Write)
             }
 
             /// Waits until the socket is ready in any direction of `interest`, and tells

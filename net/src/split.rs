@@ -38,7 +38,7 @@ pub struct OwnedReadHalf<S: Connection = TcpStream>(pub(crate) Arc<S>);
 
 /// The write half of a stream, owned, from [`TcpStream::into_split`] or
 /// [`UnixStream::into_split`](crate::UnixStream::into_split). Dropping it shuts down the write
-/// side, so the peer reads end of stream.
+/// side, so the peer reads end of stream; [`forget`](Self::forget) drops it without.
 #[derive(Debug)]
 pub struct OwnedWriteHalf<S: Connection = TcpStream>(pub(crate) Arc<S>, bool);
 
@@ -313,17 +313,41 @@ impl<S: Connection> OwnedReadHalf<S> {
     /// # })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub fn reunite(self, mut other: OwnedWriteHalf<S>) -> Result<S, ReuniteError<S>> {
+    pub fn reunite(self, other: OwnedWriteHalf<S>) -> Result<S, ReuniteError<S>> {
         if !Arc::ptr_eq(&self.0, &other.0) {
             return Err(ReuniteError(self, other));
         }
         // The write side goes back with the stream, so it must not be shut down.
-        other.1 = false;
-        drop(other);
+        other.forget();
         match Arc::try_unwrap(self.0) {
             Ok(stream) => Ok(stream),
             Err(_) => unreachable!("both halves were consumed"),
         }
+    }
+}
+
+impl<S: Connection> OwnedWriteHalf<S> {
+    /// Drops the half without shutting down the write side, as tokio's `forget` does: the
+    /// peer reads end of stream only once the read half is gone too and the socket closes.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// use runtime::net::UnixStream;
+    ///
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// let (a_read, a_write) = a.into_split();
+    /// a_write.forget();
+    /// // Still open: nothing to read yet, rather than end of stream.
+    /// let mut buf = [0; 1];
+    /// assert_eq!(b.try_read(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    /// drop(a_read);
+    /// assert_eq!(b.read(&mut buf).await?, 0);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn forget(mut self) {
+        self.1 = false;
     }
 }
 

@@ -1,19 +1,25 @@
 //! `Handle`: a cloneable reference to a runtime, for code that spawns from anywhere (a library
 //! holding one, a thread the runtime did not start), as tokio's `Handle`.
 //!
+//! [`Handle::enter`] guards nest: each counts the guards of the thread made before it, and
+//! one dropped while a later one is still alive panics, as in tokio, rather than leave the
+//! thread inside the wrong runtime.
+//!
 //! A handle does not keep the runtime running: once the `Runtime` is dropped, tasks spawned
 //! through a handle are cancelled at once (their `JoinHandle` reports it), as they are on
 //! tokio.
 
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::num::NonZeroU64;
 use std::sync::Arc;
 
 use crate::blocking::AtShutdown;
 use crate::scheduler::metrics::RuntimeMetrics;
 use crate::scheduler::{self, context, Placement, Shared};
-use crate::task::JoinHandle;
+use crate::task::{hide_address, JoinHandle};
 use crate::thread_hooks::TokioGuard;
 
 /// A reference to a runtime: spawn on it, enter it, block on it, read its metrics.
@@ -113,13 +119,34 @@ impl Handle {
     /// .unwrap();
     /// # std::io::Result::Ok(())
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// The guard panics when dropped while a guard made after it on this thread is still
+    /// alive (unless the thread is panicking already).
     pub fn enter(&self) -> EnterGuard<'_> {
         let inside = context::try_current().is_some_and(|s| Arc::ptr_eq(&s, &self.shared));
         EnterGuard {
+            _depth: Depth::enter(),
             _guard: (!inside).then(|| context::enter_outside(self.shared.clone())),
             _tokio: self.shared.hooks.enter_tokio(),
             _handle: PhantomData,
         }
+    }
+
+    /// The runtime's id: the same from every handle of one runtime, different from that of
+    /// every other runtime alive (a runtime dropped may leave its id to a new one), as in
+    /// tokio.
+    ///
+    /// ```
+    /// let a = runtime::Runtime::new()?;
+    /// let b = runtime::Runtime::new()?;
+    /// assert_eq!(a.handle().id(), a.handle().clone().id());
+    /// assert_ne!(a.handle().id(), b.handle().id());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn id(&self) -> Id {
+        Id(hide_address(Arc::as_ptr(&self.shared) as usize))
     }
 
     /// What each worker has done so far; see [`Runtime::metrics`](crate::Runtime::metrics).
@@ -136,14 +163,46 @@ impl fmt::Debug for Handle {
     }
 }
 
+thread_local! {
+    /// The number of [`EnterGuard`]s alive on this thread.
+    static ENTERED: Cell<usize> = const { Cell::new(0) };
+}
+
 /// Keeps the thread inside a runtime; see [`Handle::enter`]. Guards must be dropped in the
 /// reverse order of their making.
 #[must_use = "the thread leaves the runtime when the guard is dropped"]
 pub struct EnterGuard<'a> {
+    /// Checked first: the fields after it restore what the thread was before this guard.
+    _depth: Depth,
     _guard: Option<context::EnterGuard>,
     /// Dropped after `_guard`, in the reverse order of entering.
     _tokio: Option<TokioGuard<'a>>,
     _handle: PhantomData<&'a Handle>,
+}
+
+/// An [`EnterGuard`]'s place among the thread's guards (1 for the first), checked when it is
+/// dropped. A field of its own, so that the guard needs no `Drop` of its own and may outlive
+/// the handle it came from (`Handle::current().enter()`), as in tokio.
+struct Depth(usize);
+
+impl Depth {
+    fn enter() -> Depth {
+        let depth = ENTERED.try_with(|d| d.get() + 1).unwrap_or(1);
+        let _ = ENTERED.try_with(|d| d.set(depth));
+        Depth(depth)
+    }
+}
+
+impl Drop for Depth {
+    fn drop(&mut self) {
+        let alive = ENTERED.try_with(|d| d.replace(self.0 - 1));
+        if alive.is_ok_and(|alive| alive != self.0) && !std::thread::panicking() {
+            panic!(
+                "`EnterGuard`s dropped out of order: the guards of `Handle::enter` and \
+                 `Runtime::enter` must be dropped in the reverse order of their making"
+            );
+        }
+    }
 }
 
 impl fmt::Debug for EnterGuard<'_> {
@@ -163,3 +222,20 @@ impl fmt::Display for TryCurrentError {
 }
 
 impl std::error::Error for TryCurrentError {}
+
+/// The id of a runtime; see [`Handle::id`]. Shown as a number.
+///
+/// ```
+/// let runtime = runtime::Runtime::new()?;
+/// let id: runtime::Id = runtime.handle().id();
+/// assert!(id.to_string().parse::<u64>().is_ok());
+/// # std::io::Result::Ok(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Id(NonZeroU64);
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}

@@ -6,7 +6,7 @@
 //! order they finished, however many tasks the set holds.
 
 use std::fmt;
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -14,7 +14,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use futures_util::FutureExt;
 
 use crate::task::{AbortHandle, Id};
-use crate::{JoinError, JoinHandle};
+use crate::{Handle, JoinError, JoinHandle};
 
 /// A collection of tasks spawned on the runtime, whose outputs come out as the tasks finish.
 ///
@@ -113,6 +113,44 @@ impl<T> JoinSet<T> {
         self.insert(crate::spawn_blocking(f))
     }
 
+    /// Spawns a task on the runtime of `handle` into the set, from anywhere (see
+    /// [`Handle::spawn`]).
+    ///
+    /// ```
+    /// let runtime = runtime::Runtime::new()?;
+    /// let mut set = runtime::JoinSet::new();
+    /// // On a thread outside the runtime.
+    /// set.spawn_on(async { "spawned from outside" }, runtime.handle());
+    /// let joined = runtime.block_on(set.join_next()).unwrap().unwrap();
+    /// assert_eq!(joined, "spawned from outside");
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn spawn_on<F>(&mut self, future: F, handle: &Handle) -> AbortHandle
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.insert(handle.spawn(future))
+    }
+
+    /// Runs `f` on the blocking pool of the runtime of `handle` as a task of the set, from
+    /// anywhere (see [`Handle::spawn_blocking`]).
+    ///
+    /// ```
+    /// let runtime = runtime::Runtime::new()?;
+    /// let mut set = runtime::JoinSet::new();
+    /// set.spawn_blocking_on(|| 2 + 2, runtime.handle());
+    /// assert_eq!(runtime.block_on(set.join_next()).unwrap().unwrap(), 4);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn spawn_blocking_on<F>(&mut self, f: F, handle: &Handle) -> AbortHandle
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.insert(handle.spawn_blocking(f))
+    }
+
     fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
         let abort = handle.abort_handle();
         self.tasks.push(WithId(handle));
@@ -172,7 +210,48 @@ impl<T> JoinSet<T> {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
-        self.tasks.next().await
+        poll_fn(|cx| self.poll_join_next_with_id(cx)).await
+    }
+
+    /// Polls for the next task of the set to finish, for a hand-written `Future` or `Stream`:
+    /// `Ready(None)` once the set is empty; `Pending` (with `cx`'s waker registered, replacing
+    /// the one of the previous call) while no task has finished.
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    ///
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// let mut set = runtime::JoinSet::new();
+    /// set.spawn(async { 7 });
+    /// let output = poll_fn(|cx| set.poll_join_next(cx)).await;
+    /// assert_eq!(output.unwrap().unwrap(), 7);
+    /// assert!(poll_fn(|cx| set.poll_join_next(cx)).await.is_none());
+    /// # });
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
+        self.poll_join_next_with_id(cx)
+            .map(|joined| Some(joined?.map(|(_, output)| output)))
+    }
+
+    /// As [`poll_join_next`](Self::poll_join_next), with the id of the task that finished.
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    ///
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// let mut set = runtime::JoinSet::new();
+    /// let id = set.spawn(async { 7 }).id();
+    /// let joined = poll_fn(|cx| set.poll_join_next_with_id(cx)).await;
+    /// assert_eq!(joined.unwrap().unwrap(), (id, 7));
+    /// # });
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn poll_join_next_with_id(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<(Id, T), JoinError>>> {
+        self.tasks.poll_next_unpin(cx)
     }
 
     /// Takes a task that has finished out of the set without waiting: `None` if no task has
@@ -200,7 +279,9 @@ impl<T> JoinSet<T> {
 
     /// As [`try_join_next`](Self::try_join_next), with the id of the task that finished.
     pub fn try_join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
-        self.tasks.next().now_or_never().flatten()
+        // Not an `await`, so it cannot yield: the budget must not make a finished task look
+        // unfinished.
+        net::coop::unconstrained(|| self.tasks.next().now_or_never().flatten())
     }
 
     /// Waits for every task of the set and returns their outputs, in the order they finished.

@@ -32,11 +32,17 @@ pub struct Id(NonZeroU64);
 
 impl Id {
     pub(super) fn from_address(address: usize) -> Id {
-        static KEY: OnceLock<u64> = OnceLock::new();
-        let key = *KEY.get_or_init(|| RandomState::new().hash_one(0u64) | 1);
-        let mixed = (address as u64) ^ key;
-        Id(NonZeroU64::new(mixed).unwrap_or(NonZeroU64::MAX))
+        Id(hide_address(address))
     }
+}
+
+/// An id made from an address (a task's, a runtime's), mixed with a key drawn once per
+/// process so that the id shows no heap address.
+pub(crate) fn hide_address(address: usize) -> NonZeroU64 {
+    static KEY: OnceLock<u64> = OnceLock::new();
+    let key = *KEY.get_or_init(|| RandomState::new().hash_one(0u64) | 1);
+    let mixed = (address as u64) ^ key;
+    NonZeroU64::new(mixed).unwrap_or(NonZeroU64::MAX)
 }
 
 impl fmt::Display for Id {

@@ -149,20 +149,27 @@ impl<T> JoinHandle<T> {
     }
 }
 
+/// Polling a handle is an operation of the task's cooperative budget, as in tokio: a task
+/// joining many finished tasks in one poll yields to its loop once the budget is spent.
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        let task = this
+        net::coop::poll_budgeted(cx, |cx| self.poll_output(cx))
+    }
+}
+
+impl<T> JoinHandle<T> {
+    fn poll_output(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
+        let task = self
             .task
             .as_mut()
             .expect("`JoinHandle` polled after it completed");
-        let contained = match &this.awaiter {
+        let contained = match &self.awaiter {
             Some((given, contained)) if given.will_wake(cx.waker()) => contained,
             _ => {
                 let contained = Waker::from(Arc::new(ContainPanic(cx.waker().clone())));
-                &this.awaiter.insert((cx.waker().clone(), contained)).1
+                &self.awaiter.insert((cx.waker().clone(), contained)).1
             }
         };
         let output = match Pin::new(task).poll(&mut Context::from_waker(contained)) {

@@ -34,6 +34,7 @@ pub use crate::join_set::JoinSet;
 pub use crate::{spawn, spawn_blocking, spawn_local};
 pub use budget::{consume_budget, unconstrained, Unconstrained};
 pub(crate) use cell::{new, new_pinned, Runnable, Schedule};
+pub(crate) use id::hide_address;
 pub use id::{id, try_id, Id};
 pub use join::{AbortHandle, JoinError, JoinHandle};
 pub(crate) use registry::Registry;
