@@ -154,7 +154,13 @@ fn one_task_in_a_hundred_panicking_hurts_no_other() {
 /// In the child process: breaks the loop's epoll instance under it, which the scheduler
 /// cannot recover from.
 fn break_the_event_loop() {
-    let rt = support::rt(1);
+    // Without the tokio compatibility layer, whose own epoll instance would break first.
+    let rt = runtime::Builder::new()
+        .workers(1)
+        .pin_workers(false)
+        .tokio_compat(false)
+        .build()
+        .unwrap();
     rt.block_on(async {
         for entry in std::fs::read_dir("/proc/self/fd").unwrap().flatten() {
             let target = std::fs::read_link(entry.path()).unwrap_or_default();

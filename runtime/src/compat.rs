@@ -15,22 +15,36 @@
 
 use std::io;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How long the runtime's drop waits for the tokio runtime's threads (and tokio's blocking
+/// closures) to stop; past it, they finish in the background.
+const TOKIO_SHUTDOWN: Duration = Duration::from_secs(1);
 
 /// The tokio runtime behind the compatibility layer, and its handle for threads to enter.
 #[derive(Clone)]
 pub(crate) struct TokioContext {
     handle: tokio::runtime::Handle,
-    /// Shut down (in the background: tokio tasks still running are dropped, not waited for)
-    /// when the last thread of this runtime that holds it is gone.
+    /// Shut down when the last thread of this runtime that holds it is gone.
     _runtime: Arc<Background>,
 }
 
 struct Background(Option<tokio::runtime::Runtime>);
 
 impl Drop for Background {
+    /// Waits (up to [`TOKIO_SHUTDOWN`]) for tokio's threads to stop, so that its epoll and
+    /// event descriptors are closed when this runtime's drop returns, as this runtime's own
+    /// are. The wait runs on a thread of its own: tokio refuses to wait on a thread inside
+    /// one of its runtimes, and this one may be dropped from a tokio task.
     fn drop(&mut self) {
         if let Some(runtime) = self.0.take() {
-            runtime.shutdown_background();
+            let stopping = std::thread::Builder::new()
+                .name("runtime-tokio-stop".into())
+                .spawn(move || runtime.shutdown_timeout(TOKIO_SHUTDOWN));
+            // Without a thread of its own, the runtime was dropped here, waiting as tokio does.
+            if let Ok(stopping) = stopping {
+                let _ = stopping.join();
+            }
         }
     }
 }
