@@ -703,3 +703,145 @@ fn a_write_queued_at_shutdown_still_lands() {
         "a write was dropped at shutdown"
     );
 }
+
+rt_test! {
+    async fn open_options_take_effect() {
+        use futures_util::AsyncReadExt;
+
+        let dir = temp_dir("open-options").await;
+        let path = dir.path().join("file");
+        bounded(LIMIT, async {
+            fs::write(&path, "old contents").await.unwrap();
+            // Without `truncate`, a write goes over what is there.
+            let mut options = fs::OpenOptions::new();
+            options.write(true);
+            assert!(format!("{options:?}").contains("write: true"));
+            drop(options.open(&path).await.unwrap());
+            assert_eq!(fs::read_to_string(&path).await.unwrap(), "old contents");
+
+            options.truncate(true);
+            drop(options.open(&path).await.unwrap());
+            assert_eq!(fs::metadata(&path).await.unwrap().len(), 0);
+
+            // Flags passed through to open(2) as they are.
+            fs::write(&path, "more contents").await.unwrap();
+            let mut options = fs::OpenOptions::new();
+            options.write(true).custom_flags(libc::O_TRUNC);
+            drop(options.open(&path).await.unwrap());
+            assert_eq!(fs::metadata(&path).await.unwrap().len(), 0);
+
+            // And std's options, converted.
+            fs::write(&path, "from std").await.unwrap();
+            let mut std_options = std::fs::OpenOptions::new();
+            std_options.read(true);
+            let mut file = fs::OpenOptions::from(std_options).open(&path).await.unwrap();
+            let mut text = String::new();
+            file.read_to_string(&mut text).await.unwrap();
+            assert_eq!(text, "from std");
+        })
+        .await;
+    }
+}
+
+rt_test! {
+    async fn a_directory_made_read_only_by_its_builder() {
+        let dir = temp_dir("dir-read-only").await;
+        let path = dir.path().join("read-only");
+        bounded(LIMIT, async {
+            let mut builder = fs::DirBuilder::new();
+            builder.recursive(true).mode(0o444);
+            builder.create(&path).await.unwrap();
+            assert!(fs::metadata(&path).await.unwrap().permissions().readonly());
+        })
+        .await;
+    }
+}
+
+rt_test! {
+    async fn metadata_and_canonical_paths_are_those_of_std() {
+        use std::os::unix::fs::MetadataExt;
+
+        let dir = temp_dir("metadata").await;
+        let path = dir.path().join("file");
+        bounded(LIMIT, async {
+            fs::write(&path, "hello world...").await.unwrap();
+            let ours = fs::metadata(&path).await.unwrap();
+            let std = std::fs::metadata(&path).unwrap();
+            assert_eq!(ours.len(), std.len());
+            assert_eq!(ours.modified().unwrap(), std.modified().unwrap());
+            assert_eq!((ours.ino(), ours.uid()), (std.ino(), std.uid()));
+
+            assert_eq!(fs::canonicalize("/.").await.unwrap(), Path::new("/"));
+            let dotted = dir.path().join(".").join("file");
+            assert_eq!(fs::canonicalize(dotted).await.unwrap(), std::fs::canonicalize(&path).unwrap());
+        })
+        .await;
+    }
+}
+
+rt_test! {
+    async fn vectored_write_then_shutdown_and_rewind_past_the_end() {
+        use std::io::{IoSlice, SeekFrom};
+        use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+
+        let dir = temp_dir("vectored-shutdown").await;
+        let path = dir.path().join("file");
+        bounded(LIMIT, async {
+            let mut file = fs::File::create(&path).await.unwrap();
+            let slices = [IoSlice::new(b"hello "), IoSlice::new(b"hello ")];
+            assert_eq!(file.write_vectored(&slices).await.unwrap(), 12);
+            // No flush: `shutdown` waits for the write in flight.
+            file.shutdown().await.unwrap();
+            assert_eq!(std::fs::read(&path).unwrap(), b"hello hello ");
+
+            // A seek past the end, then back.
+            assert_eq!(file.seek(SeekFrom::End(10)).await.unwrap(), 22);
+            file.rewind().await.unwrap();
+            assert_eq!(file.stream_position().await.unwrap(), 0);
+        })
+        .await;
+    }
+}
+
+rt_test! {
+    async fn file_debug_and_raw_descriptor() {
+        use std::os::fd::{AsFd, AsRawFd};
+
+        let dir = temp_dir("debug-fd").await;
+        let path = dir.path().join("file");
+        bounded(LIMIT, async {
+            let file = fs::File::create(&path).await.unwrap();
+            assert!(format!("{file:?}").starts_with("File { std: File { fd: "));
+            assert!(file.as_raw_fd() > 0);
+            assert_eq!(file.as_fd().as_raw_fd(), file.as_raw_fd());
+            let from_std = fs::File::from(std::fs::File::open(&path).unwrap());
+            assert_ne!(from_std.as_raw_fd(), file.as_raw_fd());
+        })
+        .await;
+    }
+}
+
+rt_test! {
+    async fn a_task_reading_a_file_in_a_loop_lets_others_run() {
+        use futures_util::{AsyncReadExt, AsyncSeekExt};
+        use std::io::SeekFrom;
+
+        let dir = temp_dir("read-loop").await;
+        let path = dir.path().join("file");
+        bounded(LIMIT, fs::write(&path, "hello world...")).await.unwrap();
+        // On one worker too, the loop gives way: each read and seek waits for the pool.
+        let reader = runtime::spawn(async move {
+            let mut file = fs::File::open(&path).await.unwrap();
+            let mut buf = [0; 1024];
+            loop {
+                let _ = file.read(&mut buf).await.unwrap();
+                file.seek(SeekFrom::Start(0)).await.unwrap();
+            }
+        });
+        for i in 0..10 {
+            assert_eq!(bounded(LIMIT, runtime::spawn(async move { i })).await.unwrap(), i);
+        }
+        reader.abort();
+        assert!(bounded(LIMIT, reader).await.unwrap_err().is_cancelled());
+    }
+}

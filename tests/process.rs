@@ -283,6 +283,60 @@ rt_test! {
     }
 }
 
+rt_test! {
+    async fn arg0_is_the_name_the_child_sees() {
+        let output = bounded(
+            LIMIT,
+            Command::new("sh").arg0("test_string").args(["-c", "echo $0"]).output(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(output.stdout, b"test_string\n");
+    }
+}
+
+rt_test! {
+    async fn kill_after_wait_is_fine() {
+        let mut child = Command::new("sh").args(["-c", "exit 2"]).spawn().unwrap();
+        child.start_kill().unwrap();
+        bounded(LIMIT, child.wait()).await.unwrap();
+        child.start_kill().unwrap();
+        bounded(LIMIT, child.kill()).await.unwrap();
+    }
+}
+
+rt_test! {
+    async fn kill_on_drop_kills_the_child_not_its_children() {
+        // The shell starts a grandchild that answers a line of input, then becomes `sleep`,
+        // which the drop kills. The grandchild, not killed, still holds the output pipe.
+        // (A background job's input is /dev/null: the pipe goes to it as descriptor 3.)
+        let script =
+            "exec 3<&0; sh -c 'read line; echo child ran' <&3 & echo started; exec sleep 600 3<&-";
+        let mut child = Command::new("sh")
+            .args(["-c", script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let pid = child.id().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        // The grandchild exists once the shell says so.
+        let mut started = [0; 8];
+        bounded(LIMIT, stdout.read_exact(&mut started)).await.unwrap();
+        assert_eq!(&started, b"started\n");
+        drop(child);
+        reaped(pid).await;
+        bounded(LIMIT, stdin.write_all(b"go\n")).await.unwrap();
+        drop(stdin);
+        // The end of output comes once the grandchild exits: `sleep` no longer holds it.
+        let mut text = String::new();
+        bounded(LIMIT, stdout.read_to_string(&mut text)).await.unwrap();
+        assert_eq!(text, "child ran\n");
+    }
+}
+
 /// tokio's `process_change_of_runtime`: a child spawned on one runtime, which then shuts down,
 /// is waited for on another.
 #[test]
@@ -325,4 +379,41 @@ fn a_child_dropped_at_shutdown_is_reaped_by_a_later_spawn() {
         }
     }));
     assert!(no_such_process(pid));
+}
+
+/// tokio's `process_issue_42`: children spawned on a runtime and dropped after it is gone
+/// neither hang nor panic, time after time.
+#[test]
+fn children_dropped_after_their_runtime() {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for _ in 0..10 {
+            let rt = support::rt(1);
+            let children = rt.block_on(async {
+                (0..2)
+                    .map(|i| {
+                        Command::new("echo")
+                            .arg(format!("I am spawned process #{i}"))
+                            .stdin(Stdio::null())
+                            .stdout(Stdio::null())
+                            .stderr(Stdio::null())
+                            .spawn()
+                            .unwrap()
+                    })
+                    .collect::<Vec<_>>()
+            });
+            drop(rt);
+            drop(children);
+        }
+        done.send(()).unwrap();
+    });
+    finished
+        .recv_timeout(LIMIT)
+        .expect("spawning and dropping children hung");
+}
+
+#[test]
+#[should_panic(expected = "`Command::spawn` must be called from inside the runtime")]
+fn spawn_outside_a_runtime_panics() {
+    let _ = Command::new("true").stdout(Stdio::null()).spawn();
 }

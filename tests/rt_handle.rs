@@ -101,12 +101,103 @@ fn entering_the_runtime_a_worker_runs_changes_nothing() {
 fn a_handle_that_outlives_its_runtime_cancels_what_it_spawns() {
     let rt = support::rt(1);
     let handle = rt.handle().clone();
+    let before = handle.spawn(pending::<()>());
     drop(rt);
-    let task = handle.spawn(async { "never runs" });
-    let err = futures_util::FutureExt::now_or_never(task)
-        .expect("a task spawned on a closed runtime is cancelled at once")
-        .unwrap_err();
-    assert!(err.is_cancelled());
+    let after = handle.spawn(pending::<()>());
+    // Pending when the runtime was dropped, or spawned on the closed runtime: cancelled at once.
+    for task in [before, after] {
+        let err = futures_util::FutureExt::now_or_never(task)
+            .expect("the task is cancelled at once")
+            .unwrap_err();
+        assert!(err.is_cancelled());
+    }
+}
+
+/// After tokio's `rt_handle_block_on.rs`: `Handle::block_on` on a thread the runtime did not
+/// start, entered, before and after the runtime shuts down.
+#[test]
+fn handle_block_on_runs_futures_that_need_no_runtime_before_and_after_shutdown() {
+    let check = || {
+        assert_eq!(Handle::current().block_on(async { 1 }), 1);
+        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+        Handle::current().block_on(tx.send(42)).unwrap();
+        assert_eq!(Handle::current().block_on(rx.recv()), Some(42));
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        tx.send(7).unwrap();
+        assert_eq!(Handle::current().block_on(rx.recv()), Some(7));
+    };
+    for workers in [1, 2] {
+        let rt = support::rt(workers);
+        let handle = rt.handle().clone();
+        let _enter = handle.enter();
+        check();
+        rt.shutdown_timeout(LIMIT);
+        check();
+    }
+}
+
+#[test]
+fn handle_block_on_runs_files_blocking_closures_timers_and_sockets() {
+    for workers in [1, 2] {
+        let rt = support::rt(workers);
+        let _enter = rt.enter();
+        let handle = Handle::current();
+        let contents = handle.block_on(runtime::fs::read_to_string("Cargo.toml"));
+        assert!(contents.unwrap().contains("[workspace]"));
+        assert_eq!(handle.block_on(runtime::spawn_blocking(|| 42)).unwrap(), 42);
+
+        // An accept nobody connects to stays pending (it does not fail) until its timeout.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let accept = runtime::time::timeout(Duration::from_millis(10), listener.accept());
+        assert!(handle.block_on(accept).is_err());
+        handle.block_on(runtime::time::sleep(Duration::from_millis(1)));
+    }
+}
+
+#[test]
+fn after_shutdown_files_fail_and_blocking_closures_are_cancelled() {
+    for workers in [1, 2] {
+        let rt = support::rt(workers);
+        let handle = rt.handle().clone();
+        let _enter = handle.enter();
+        rt.shutdown_timeout(LIMIT);
+        let err = handle
+            .block_on(runtime::fs::read_to_string("Cargo.toml"))
+            .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::Other, "{err}");
+        let err = handle.block_on(runtime::spawn_blocking(|| 42)).unwrap_err();
+        assert!(err.is_cancelled());
+    }
+}
+
+#[test]
+fn a_blocking_closure_started_before_shutdown_finishes() {
+    use std::sync::mpsc;
+
+    let rt = support::rt(1);
+    let handle = rt.handle().clone();
+    let (started_tx, started) = mpsc::channel();
+    let (release, released) = mpsc::channel::<()>();
+    let task = handle.spawn_blocking(move || {
+        started_tx.send(()).unwrap();
+        released.recv().unwrap();
+        42
+    });
+    started.recv_timeout(LIMIT).unwrap();
+    // Released while the shutdown may be waiting for it, or before: it runs to its end.
+    let releaser = std::thread::spawn(move || release.send(()).unwrap());
+    rt.shutdown_timeout(LIMIT);
+    releaser.join().unwrap();
+    assert_eq!(handle.block_on(bounded(LIMIT, task)).unwrap(), 42);
+}
+
+#[test]
+fn handle_block_on_inside_block_on_panics() {
+    let rt = support::rt(1);
+    let panicked = rt.block_on(async {
+        std::panic::catch_unwind(|| Handle::current().block_on(async {})).is_err()
+    });
+    assert!(panicked);
 }
 
 #[test]

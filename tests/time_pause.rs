@@ -205,3 +205,98 @@ async fn advance_by_less_than_a_millisecond_is_exact() {
     advance(Duration::from_micros(250)).await;
     sleeper.await.unwrap();
 }
+
+rt_test! {
+    async fn sleeps_of_years_and_of_the_wheels_span_complete_on_the_paused_clock() {
+        let _watchdog = Watchdog::new();
+        time::pause();
+        const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
+        // A deadline past the wheel's span; exactly its span (2^36 - 1 ms), and just under.
+        let wheel_span = Duration::from_millis((1 << 36) - 1);
+        for duration in [YEAR * 5, wheel_span, wheel_span - Duration::from_millis(1)] {
+            let start = Instant::now();
+            sleep(duration).await;
+            assert_eq!(start.elapsed(), duration);
+        }
+        // Several long sleeps in a row, then ten years at once, exactly.
+        for _ in 0..5 {
+            sleep(YEAR).await;
+        }
+        let deadline = Instant::now() + YEAR * 10;
+        time::sleep_until(deadline).await;
+        assert_eq!(Instant::now(), deadline);
+        time::resume();
+    }
+}
+
+rt_test! {
+    async fn a_sleep_past_what_instant_holds_loses_to_a_short_one() {
+        let _watchdog = Watchdog::new();
+        time::pause();
+        let huge = Box::pin(sleep(Duration::from_secs(u64::MAX / 10)));
+        let short = Box::pin(sleep(Duration::from_nanos(1)));
+        let won = runtime::future::select(huge, short).await;
+        assert!(matches!(won, runtime::future::Either::Right(_)));
+        time::resume();
+    }
+}
+
+rt_test! {
+    async fn resets_on_the_paused_clock_fire_exactly() {
+        let _watchdog = Watchdog::new();
+        time::pause();
+        let ms = Duration::from_millis;
+
+        // Later, before it fired.
+        let start = Instant::now();
+        let mut s = Box::pin(time::sleep_until(start + ms(100)));
+        assert!(support::is_pending_once(&mut s).await);
+        s.as_mut().reset(start + ms(200));
+        s.as_mut().await;
+        assert_eq!(start.elapsed(), ms(200));
+
+        // Earlier, after time passed, but not yet due.
+        let start = Instant::now();
+        let mut s = Box::pin(time::sleep_until(start + ms(100)));
+        assert!(support::is_pending_once(&mut s).await);
+        sleep(ms(10)).await;
+        s.as_mut().reset(start + ms(80));
+        s.as_mut().await;
+        assert_eq!(start.elapsed(), ms(80));
+
+        // After it fired, later again.
+        s.as_mut().reset(start + ms(110));
+        s.as_mut().await;
+        assert_eq!(start.elapsed(), ms(110));
+
+        // One of three pending sleeps moved later, then dropped once another fired.
+        let start = Instant::now();
+        let mut a = Box::pin(sleep(ms(5)));
+        let mut b = Box::pin(sleep(ms(5)));
+        let mut c = Box::pin(sleep(ms(10)));
+        for s in [&mut a, &mut b, &mut c] {
+            assert!(support::is_pending_once(s).await);
+        }
+        b.as_mut().reset(start + ms(10));
+        a.await;
+        drop(b);
+        c.await;
+        assert_eq!(start.elapsed(), ms(10));
+        time::resume();
+    }
+}
+
+rt_test! {
+    async fn a_timeout_of_duration_max_waits_for_its_future() {
+        let _watchdog = Watchdog::new();
+        time::pause();
+        let (tx, rx) = tokio::sync::oneshot::channel::<u8>();
+        let mut guarded = Box::pin(timeout(Duration::MAX, rx));
+        assert!(support::is_pending_once(&mut guarded).await);
+        advance(Duration::from_secs(86_400 * 365 * 10)).await;
+        assert!(support::is_pending_once(&mut guarded).await);
+        tx.send(5).unwrap();
+        assert_eq!(guarded.await.unwrap().unwrap(), 5);
+        time::resume();
+    }
+}

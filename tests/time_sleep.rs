@@ -782,3 +782,90 @@ fn a_pending_timer_does_not_make_the_loop_spin() {
     let parks = rt.metrics().workers[0].parks;
     assert!(parks < 200, "the loop parked {parks} times for 3 sleeps");
 }
+
+rt_test! {
+    async fn ten_thousand_zero_sleeps_in_a_row() {
+        bounded(LIMIT, async {
+            for _ in 0..10_000 {
+                sleep(Duration::ZERO).await;
+            }
+        })
+        .await;
+    }
+}
+
+rt_test! {
+    async fn a_completed_sleep_stays_ready_until_reset() {
+        let (counter, waker) = CountingWaker::new();
+        let mut s = sleep(ms(1));
+        let deadline = s.deadline();
+        bounded(LIMIT, &mut s).await;
+        assert!(poll_with(&mut s, &waker).is_ready());
+        s.reset(Instant::now() + Duration::from_secs(600));
+        assert_ne!(s.deadline(), deadline);
+        assert!(!s.is_elapsed());
+        assert!(poll_with(&mut s, &waker).is_pending());
+        assert!(poll_with(&mut s, &waker).is_pending());
+        assert_eq!(counter.wakes(), 0);
+    }
+}
+
+/// Wakes by dropping every sleep in its list: sleeps dropped from inside the timers' wake.
+struct DroppingWaker(std::sync::Mutex<Vec<Sleep>>, AtomicUsize);
+
+impl Wake for DroppingWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.1.fetch_add(1, Ordering::SeqCst);
+        self.0.lock().unwrap().clear();
+    }
+}
+
+rt_test! {
+    async fn a_wake_that_drops_the_sleeps_that_woke_it() {
+        let dropping = Arc::new(DroppingWaker(Default::default(), AtomicUsize::new(0)));
+        let waker = Waker::from(dropping.clone());
+        let deadline = Instant::now() + ms(10);
+        {
+            let mut list = dropping.0.lock().unwrap();
+            for _ in 0..100 {
+                let mut s = sleep_until(deadline);
+                assert!(poll_with(&mut s, &waker).is_pending());
+                list.push(s);
+            }
+        }
+        // The first wake drops the rest, which are due too.
+        bounded(LIMIT, async {
+            while dropping.1.load(Ordering::SeqCst) == 0 {
+                sleep(ms(1)).await;
+            }
+        })
+        .await;
+        assert!(dropping.0.lock().unwrap().is_empty());
+        // The timers go on working.
+        bounded(LIMIT, sleep(ms(1))).await;
+    }
+}
+
+#[test]
+#[should_panic(expected = "runtime")]
+fn a_sleep_polled_outside_any_runtime_panics() {
+    let (_, waker) = CountingWaker::new();
+    let _ = poll_with(&mut sleep(ms(500)), &waker);
+}
+
+rt_test! {
+    async fn a_timeout_fires_around_a_future_that_spends_its_budget_forever() {
+        // The future never finishes and is always ready to go on, but for its budget: the
+        // timeout's own timer must still fire when the budget runs out.
+        let spinning = timeout(ms(1), async {
+            loop {
+                runtime::task::consume_budget().await;
+            }
+        });
+        assert!(bounded(LIMIT, spinning).await.is_err());
+    }
+}
