@@ -20,11 +20,12 @@
 //! Each worker runs this loop on a thread of its own from the runtime's start until it closes,
 //! then drops what is left of its tasks (see [`shutdown`](super::shutdown)).
 
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Waker;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_deque::Steal;
 
@@ -59,6 +60,8 @@ pub(crate) struct Worker {
     inbox_batch: Vec<Runnable>,
     /// The wakers of a turn between tasks, kept so that turning allocates nothing.
     woken: Vec<Waker>,
+    /// Since when the worker's busy time has not been counted yet (see `count_busy`).
+    busy_since: Cell<Instant>,
     _enter: EnterGuard,
 }
 
@@ -80,6 +83,7 @@ impl Worker {
             lifo_streak: 0,
             inbox_batch: Vec::new(),
             woken: Vec::new(),
+            busy_since: Cell::new(Instant::now()),
         }
     }
 
@@ -107,6 +111,7 @@ impl Worker {
                 Some(runnable) => {
                     self.run_task(runnable);
                     if self.taken % EVENT_INTERVAL == 0 {
+                        self.count_busy();
                         self.poll_io(Some(Duration::ZERO));
                     }
                 }
@@ -256,6 +261,7 @@ impl Worker {
         } else {
             remote.counters.parks.add(1);
             ThreadHooks::run(&shared.hooks.park);
+            self.count_busy();
             // Reads the clock only if a timer is set.
             let mut timeout = remote.timers.park_timeout();
             if shared.clock().is_paused() {
@@ -273,8 +279,20 @@ impl Worker {
         remote.park.finish();
         self.shared.idle.release_wake();
         if !busy {
+            // Asleep since `count_busy`: that time is not busy.
+            self.busy_since.set(Instant::now());
             ThreadHooks::run(&self.shared.hooks.unpark);
         }
+    }
+
+    /// Adds the time since `busy_since` to the busy time and counts on from now: called every
+    /// [`EVENT_INTERVAL`] tasks, so that a worker that never sleeps is seen busy, and before
+    /// sleeping.
+    fn count_busy(&self) {
+        let now = Instant::now();
+        let busy = now.saturating_duration_since(self.busy_since.replace(now));
+        let nanos = u64::try_from(busy.as_nanos()).unwrap_or(u64::MAX);
+        self.remote.counters.busy_ns.add(nanos);
     }
 
     /// Turns the reactor: waits up to `timeout` for it when parking; between tasks, only tries
