@@ -135,3 +135,26 @@ fn live_connections_count_the_open_connections_of_each_worker() {
         server.shutdown(Duration::ZERO).await;
     });
 }
+
+#[test]
+fn the_poll_time_histogram_counts_each_poll_in_the_bucket_of_its_duration() {
+    let runtime = rt(1);
+    let blocked = Duration::from_millis(5);
+    runtime.block_on_pinned(move || async move {
+        // One poll of at least 5 ms.
+        runtime::spawn(async move { std::thread::sleep(blocked) })
+            .await
+            .unwrap();
+    });
+    // Every poll counted in `polls` ends up in the histogram once it ends.
+    let metrics = wait_for(runtime.handle(), "every poll in the histogram", |m| {
+        m.workers[0].poll_time_histogram.count() == m.workers[0].polls
+    });
+    let histogram = metrics.workers[0].poll_time_histogram;
+    let long = (0..runtime::PollTimeHistogram::BUCKETS)
+        .filter(|&i| runtime::PollTimeHistogram::bucket_range(i).end > blocked)
+        .map(|i| histogram.counts[i])
+        .sum::<u64>();
+    assert!(long >= 1, "{histogram:#?}");
+    assert!(histogram.total >= blocked, "{histogram:#?}");
+}

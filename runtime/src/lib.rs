@@ -126,6 +126,7 @@ pub use join_set::JoinSet;
 pub use macros::{main, test};
 pub use runtime::Runtime;
 pub use scheduler::metrics::{RuntimeMetrics, WorkerMetrics};
+pub use scheduler::poll_histogram::PollTimeHistogram;
 pub use task::{yield_now, JoinError, JoinHandle};
 
 // `futures-util`'s future combinators, so that users need no other crate for them.

@@ -15,6 +15,8 @@ use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 
+use super::poll_histogram::{PollTimeHistogram, PollTimes};
+
 /// One counter with a single writer.
 #[derive(Debug, Default)]
 pub(crate) struct Counter(AtomicU64);
@@ -81,6 +83,7 @@ pub(crate) struct Counters {
     pub(crate) busy_ns: Counter,
     /// The length of the pinned queue, a gauge the worker sets as it pushes and pops.
     pub(crate) pinned_depth: Counter,
+    pub(crate) poll_times: PollTimes,
     pub(crate) pinned: AtomicBool,
 }
 
@@ -94,6 +97,7 @@ impl Counters {
             inbox_depth: depths.inbox,
             live_connections: depths.live_connections,
             busy_duration: Duration::from_nanos(self.busy_ns.get()),
+            poll_time_histogram: self.poll_times.snapshot(),
             polls: self.polls.get(),
             steals: self.steals.get(),
             steal_attempts: self.steal_attempts.get(),
@@ -150,6 +154,9 @@ pub struct WorkerMetrics {
     /// `worker_total_busy_duration`). It is brought up to date every 61 tasks and each time the
     /// worker goes to sleep, so a snapshot may miss the last fraction of a millisecond.
     pub busy_duration: Duration,
+    /// How long its task polls took. A poll is counted in `polls` as it starts and here as it
+    /// ends, so the histogram may be a poll or so behind.
+    pub poll_time_histogram: PollTimeHistogram,
     /// Whether the worker's thread is pinned to a core.
     pub pinned: bool,
 }

@@ -60,6 +60,9 @@ pub(crate) struct Worker {
     inbox_batch: Vec<Runnable>,
     /// The wakers of a turn between tasks, kept so that turning allocates nothing.
     woken: Vec<Waker>,
+    /// Times each poll for the histogram: the CPU's time-stamp counter where it is invariant
+    /// (read in a few ns, without the vDSO call of `Instant::now`), else the monotonic clock.
+    poll_clock: quanta::Clock,
     /// Since when the worker's busy time has not been counted yet (see `count_busy`).
     busy_since: Cell<Instant>,
     _enter: EnterGuard,
@@ -84,6 +87,9 @@ impl Worker {
             inbox_batch: Vec::new(),
             woken: Vec::new(),
             busy_since: Cell::new(Instant::now()),
+            // The first one calibrates the counter against the monotonic clock, once per
+            // process (0.5 to 200 ms).
+            poll_clock: quanta::Clock::new(),
         }
     }
 
@@ -237,7 +243,10 @@ impl Worker {
         self.local.set_running(true);
         // The harness catches the task's panics; what can still unwind is a panicking waker of
         // the task's awaiter, which must not take the loop down. The panic hook reported it.
+        let start = self.poll_clock.raw();
         let _ = catch_unwind(AssertUnwindSafe(|| net::coop::budget(|| runnable.run())));
+        let nanos = self.poll_clock.delta_as_nanos(start, self.poll_clock.raw());
+        self.remote().counters.poll_times.record(nanos);
         self.local.set_running(false);
     }
 
