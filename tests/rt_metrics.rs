@@ -137,24 +137,30 @@ fn live_connections_count_the_open_connections_of_each_worker() {
 }
 
 #[test]
-fn the_poll_time_histogram_counts_each_poll_in_the_bucket_of_its_duration() {
+fn the_poll_time_histogram_samples_the_polls_in_the_bucket_of_their_duration() {
+    use runtime::PollTimeHistogram;
+
     let runtime = rt(1);
-    let blocked = Duration::from_millis(5);
+    let blocked = Duration::from_millis(1);
     runtime.block_on_pinned(move || async move {
-        // One poll of at least 5 ms.
-        runtime::spawn(async move { std::thread::sleep(blocked) })
-            .await
-            .unwrap();
+        // The only task on its worker: four sampling periods of polls of at least 1 ms in a
+        // row, so that at least two of them are timed even if a few other polls come between.
+        for _ in 0..4 * PollTimeHistogram::SAMPLE_PERIOD {
+            std::thread::sleep(blocked);
+            runtime::yield_now().await;
+        }
     });
-    // Every poll counted in `polls` ends up in the histogram once it ends.
-    let metrics = wait_for(runtime.handle(), "every poll in the histogram", |m| {
-        m.workers[0].poll_time_histogram.count() == m.workers[0].polls
+    // The first poll is timed, then one in the period; each is recorded as it ends.
+    let metrics = wait_for(runtime.handle(), "every sampled poll recorded", |m| {
+        let worker = m.workers[0];
+        worker.poll_time_histogram.count()
+            == worker.polls.div_ceil(PollTimeHistogram::SAMPLE_PERIOD)
     });
     let histogram = metrics.workers[0].poll_time_histogram;
-    let long = (0..runtime::PollTimeHistogram::BUCKETS)
-        .filter(|&i| runtime::PollTimeHistogram::bucket_range(i).end > blocked)
+    let long = (0..PollTimeHistogram::BUCKETS)
+        .filter(|&i| PollTimeHistogram::bucket_range(i).end > blocked)
         .map(|i| histogram.counts[i])
         .sum::<u64>();
-    assert!(long >= 1, "{histogram:#?}");
-    assert!(histogram.total >= blocked, "{histogram:#?}");
+    assert!(long >= 2, "{histogram:#?}");
+    assert!(histogram.total >= 2 * blocked, "{histogram:#?}");
 }

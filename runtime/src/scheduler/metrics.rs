@@ -154,8 +154,9 @@ pub struct WorkerMetrics {
     /// `worker_total_busy_duration`). It is brought up to date every 61 tasks and each time the
     /// worker goes to sleep, so a snapshot may miss the last fraction of a millisecond.
     pub busy_duration: Duration,
-    /// How long its task polls took. A poll is counted in `polls` as it starts and here as it
-    /// ends, so the histogram may be a poll or so behind.
+    /// How long a sample of its task polls took: one poll in
+    /// [`PollTimeHistogram::SAMPLE_PERIOD`], so its count is about `polls` divided by that. A
+    /// poll is counted in `polls` as it starts and here as it ends.
     pub poll_time_histogram: PollTimeHistogram,
     /// Whether the worker's thread is pinned to a core.
     pub pinned: bool,

@@ -31,6 +31,7 @@ use crossbeam_deque::Steal;
 
 use super::auto_advance;
 use super::context::{self, EnterGuard};
+use super::poll_histogram::PollSampler;
 use super::steal::{self, Rng};
 use super::{stand_in, Local, Remote, Shared};
 use crate::task::Runnable;
@@ -60,9 +61,8 @@ pub(crate) struct Worker {
     inbox_batch: Vec<Runnable>,
     /// The wakers of a turn between tasks, kept so that turning allocates nothing.
     woken: Vec<Waker>,
-    /// Times each poll for the histogram: the CPU's time-stamp counter where it is invariant
-    /// (read in a few ns, without the vDSO call of `Instant::now`), else the monotonic clock.
-    poll_clock: quanta::Clock,
+    /// Picks the polls the poll-time histogram times.
+    poll_sampler: PollSampler,
     /// Since when the worker's busy time has not been counted yet (see `count_busy`).
     busy_since: Cell<Instant>,
     _enter: EnterGuard,
@@ -87,9 +87,7 @@ impl Worker {
             inbox_batch: Vec::new(),
             woken: Vec::new(),
             busy_since: Cell::new(Instant::now()),
-            // The first one calibrates the counter against the monotonic clock, once per
-            // process (0.5 to 200 ms).
-            poll_clock: quanta::Clock::new(),
+            poll_sampler: PollSampler::new(),
         }
     }
 
@@ -243,10 +241,11 @@ impl Worker {
         self.local.set_running(true);
         // The harness catches the task's panics; what can still unwind is a panicking waker of
         // the task's awaiter, which must not take the loop down. The panic hook reported it.
-        let start = self.poll_clock.raw();
+        let start = self.poll_sampler.start();
         let _ = catch_unwind(AssertUnwindSafe(|| net::coop::budget(|| runnable.run())));
-        let nanos = self.poll_clock.delta_as_nanos(start, self.poll_clock.raw());
-        self.remote().counters.poll_times.record(nanos);
+        if let Some(start) = start {
+            self.remote().counters.poll_times.record_since(start);
+        }
         self.local.set_running(false);
     }
 
