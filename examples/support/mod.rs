@@ -1,15 +1,19 @@
-//! What the example servers share: reading their arguments, reporting metrics, and stopping
-//! gracefully on SIGINT or SIGTERM.
+//! What the example servers share: reading their arguments, reporting and serving metrics,
+//! and stopping gracefully on SIGINT or SIGTERM.
 
 #[allow(dead_code)] // only the HTTP examples that build their own connections use it
 pub mod http;
 #[allow(dead_code)] // only the HTTPS example uses it
 pub mod tls;
 
+use std::convert::Infallible;
 use std::fmt::Display;
 use std::pin::pin;
 use std::time::Duration;
 
+use hyper::body::Incoming;
+use hyper::header::CONTENT_TYPE;
+use hyper::{Method, Request, Response, StatusCode};
 use runtime::future::{self, Either};
 use runtime::net::Server;
 use runtime::signal::{signal, Signal, SignalKind};
@@ -51,8 +55,12 @@ pub fn option(name: &str) -> Option<String> {
 }
 
 /// With `RUNTIME_METRICS_EVERY=<seconds>` set, prints the runtime's per-worker metrics to
-/// stderr that often.
+/// stderr that often; with `METRICS_ADDR=<addr>` set, serves them to Prometheus (see
+/// [`serve_metrics`]).
 pub fn report_metrics() {
+    if let Ok(addr) = std::env::var("METRICS_ADDR") {
+        serve_metrics(&addr);
+    }
     let Some(every) = std::env::var("RUNTIME_METRICS_EVERY")
         .ok()
         .and_then(|s| s.parse::<f64>().ok())
@@ -66,6 +74,46 @@ pub fn report_metrics() {
             for (i, w) in runtime::metrics().workers.iter().enumerate() {
                 eprintln!("worker {i}: {w:?}");
             }
+        }
+    }));
+}
+
+/// Serves the runtime's metrics at `http://<addr>/metrics` in Prometheus's text format, on the
+/// runtime itself (its connections count among the workers' connections), until the process
+/// ends. Exits with an error if `addr` cannot be listened on.
+fn serve_metrics(addr: &str) {
+    use prometheus_client::encoding::prometheus_text;
+    use prometheus_client::registry::Registry;
+
+    let mut registry = Registry::default();
+    let collector = runtime::metrics::Collector::new(runtime::Handle::current());
+    registry.register_collector(Box::new(collector));
+    let registry = std::sync::Arc::new(registry);
+    let metrics = tower::service_fn(move |request: Request<Incoming>| {
+        let registry = registry.clone();
+        async move {
+            let response = if request.method() == Method::GET && request.uri().path() == "/metrics"
+            {
+                let mut text = String::new();
+                prometheus_text::encode(&mut text, &registry).expect("a String takes any text");
+                Response::builder()
+                    .header(CONTENT_TYPE, prometheus_text::CONTENT_TYPE)
+                    .body(text)
+            } else {
+                Response::builder()
+                    .status(StatusCode::NOT_FOUND)
+                    .body(String::new())
+            };
+            Ok::<_, Infallible>(response.expect("a valid response"))
+        }
+    });
+    let server = runtime::hyper::serve(addr, metrics).unwrap_or_else(|e| {
+        eprintln!("METRICS_ADDR={addr}: {e}");
+        std::process::exit(1)
+    });
+    drop(runtime::spawn(async move {
+        if let Err(e) = server.wait().await {
+            eprintln!("metrics server: {e}");
         }
     }));
 }

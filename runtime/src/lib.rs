@@ -37,6 +37,9 @@
 //! - Waiting on several futures at once: [`join!`], [`try_join!`], [`select!`] (see below).
 //! - Signals: [`signal`] ([`signal::ctrl_c`], and a stream per Unix signal), and graceful
 //!   shutdown of sharded servers: [`Server::shutdown`](net::Server::shutdown).
+//! - Metrics: [`metrics()`] and [`Runtime::metrics`], per worker, always on; with the
+//!   `prometheus` feature, `metrics::Collector` exports them to a `prometheus-client`
+//!   registry.
 //!
 //! # Blocking calls
 //!
@@ -109,6 +112,7 @@ mod handle;
 pub mod hyper;
 mod join_set;
 mod loom;
+pub mod metrics;
 pub mod process;
 mod runtime;
 mod scheduler;
@@ -124,8 +128,8 @@ pub use builder::{Builder, PIN_ENV, STAND_IN_ENV, STEALING_ENV, WORKERS_ENV};
 pub use handle::{EnterGuard, Handle, Id, TryCurrentError};
 pub use join_set::JoinSet;
 pub use macros::{main, test};
+pub use metrics::{PollTimeHistogram, RuntimeMetrics, WorkerMetrics};
 pub use runtime::Runtime;
-pub use scheduler::metrics::{RuntimeMetrics, WorkerMetrics};
 pub use task::{yield_now, JoinError, JoinHandle};
 
 // `futures-util`'s future combinators, so that users need no other crate for them.

@@ -12,6 +12,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use super::metrics::LiveConnections;
 use super::{Local, Shared};
 use crate::time::{self, Adder};
 
@@ -89,6 +90,17 @@ pub(crate) fn count_accepted() {
                 .add(1);
         }
     });
+}
+
+/// The live-connection gauge of the worker this thread is, if it is one.
+pub(crate) fn live_connections() -> Option<Arc<LiveConnections>> {
+    with_local(|local| {
+        local.map(|local| {
+            local.shared().workers[local.index()]
+                .live_connections
+                .clone()
+        })
+    })
 }
 
 /// Whether this thread is a worker of any runtime.

@@ -50,4 +50,9 @@ impl<T> Inbox<T> {
     pub(crate) fn is_empty(&self) -> bool {
         self.len.load(Ordering::SeqCst) == 0
     }
+
+    /// How many are queued, for a metrics snapshot.
+    pub(crate) fn len(&self) -> usize {
+        self.len.load(Ordering::Relaxed)
+    }
 }

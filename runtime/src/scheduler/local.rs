@@ -82,7 +82,9 @@ impl Local {
     }
 
     pub(crate) fn push_pinned(&self, runnable: Runnable) {
-        self.pinned.borrow_mut().push_back(runnable);
+        let mut pinned = self.pinned.borrow_mut();
+        pinned.push_back(runnable);
+        self.set_pinned_depth(pinned.len());
     }
 
     pub(crate) fn pop(&self) -> Option<Runnable> {
@@ -90,7 +92,18 @@ impl Local {
     }
 
     pub(crate) fn pop_pinned(&self) -> Option<Runnable> {
-        self.pinned.borrow_mut().pop_front()
+        let mut pinned = self.pinned.borrow_mut();
+        let runnable = pinned.pop_front()?;
+        self.set_pinned_depth(pinned.len());
+        Some(runnable)
+    }
+
+    /// Publishes the pinned queue's length for the metrics, which other threads read.
+    fn set_pinned_depth(&self, depth: usize) {
+        self.shared.workers[self.index]
+            .counters
+            .pinned_depth
+            .set(depth as u64);
     }
 
     pub(crate) fn run_queue(&self) -> &deque::Worker<Runnable> {

@@ -12,7 +12,7 @@
 //! - [`waiter`]: `block_on` on a thread that is no worker.
 //! - [`shutdown`]: dropping every task left once the runtime closes.
 //! - [`auto_advance`]: a paused clock moving to the next timer when every worker is idle.
-//! - [`metrics`]: per-worker counters.
+//! - [`metrics`]: per-worker counters; [`poll_histogram`]: how long polls take.
 
 mod auto_advance;
 pub(crate) mod context;
@@ -22,6 +22,7 @@ mod inbox;
 mod local;
 pub(crate) mod metrics;
 mod park;
+pub(crate) mod poll_histogram;
 mod shared;
 mod shutdown;
 mod spawn;

@@ -19,7 +19,7 @@ use super::context;
 use super::hooks::{self, Point};
 use super::idle::Idle;
 use super::inbox::Inbox;
-use super::metrics::{RuntimeMetrics, WorkerCounters};
+use super::metrics::{Depths, LiveConnections, RuntimeMetrics, WorkerCounters};
 use super::park::ParkState;
 use super::stand_in;
 use crate::blocking;
@@ -64,6 +64,8 @@ pub(crate) struct Remote {
     /// `auto_advance`).
     pub(crate) idle_paused: AtomicBool,
     pub(crate) counters: WorkerCounters,
+    /// Shared with the connection sets of the worker's accept loops.
+    pub(crate) live_connections: Arc<LiveConnections>,
 }
 
 impl Shared {
@@ -90,6 +92,7 @@ impl Shared {
                     watch: stand_in::Watch::default(),
                     idle_paused: AtomicBool::new(false),
                     counters: WorkerCounters::default(),
+                    live_connections: Arc::default(),
                 };
                 queues.push(queue);
                 Ok(Arc::new(remote))
@@ -195,8 +198,16 @@ impl Shared {
     }
 
     pub(crate) fn metrics(&self) -> RuntimeMetrics {
+        let workers = self.workers.iter().map(|w| {
+            w.counters.snapshot(Depths {
+                local_queue: w.stealer.len(),
+                inbox: w.inbox.len(),
+                live_connections: w.live_connections.get(),
+            })
+        });
         RuntimeMetrics {
-            workers: self.workers.iter().map(|w| w.counters.snapshot()).collect(),
+            workers: workers.collect(),
+            global_queue_depth: self.injector.len(),
         }
     }
 

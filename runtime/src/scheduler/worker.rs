@@ -20,16 +20,18 @@
 //! Each worker runs this loop on a thread of its own from the runtime's start until it closes,
 //! then drops what is left of its tasks (see [`shutdown`](super::shutdown)).
 
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Waker;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_deque::Steal;
 
 use super::auto_advance;
 use super::context::{self, EnterGuard};
+use super::poll_histogram::PollSampler;
 use super::steal::{self, Rng};
 use super::{stand_in, Local, Remote, Shared};
 use crate::task::Runnable;
@@ -59,6 +61,10 @@ pub(crate) struct Worker {
     inbox_batch: Vec<Runnable>,
     /// The wakers of a turn between tasks, kept so that turning allocates nothing.
     woken: Vec<Waker>,
+    /// Picks the polls the poll-time histogram times.
+    poll_sampler: PollSampler,
+    /// Since when the worker's busy time has not been counted yet (see `count_busy`).
+    busy_since: Cell<Instant>,
     _enter: EnterGuard,
 }
 
@@ -80,6 +86,8 @@ impl Worker {
             lifo_streak: 0,
             inbox_batch: Vec::new(),
             woken: Vec::new(),
+            busy_since: Cell::new(Instant::now()),
+            poll_sampler: PollSampler::new(),
         }
     }
 
@@ -107,6 +115,7 @@ impl Worker {
                 Some(runnable) => {
                     self.run_task(runnable);
                     if self.taken % EVENT_INTERVAL == 0 {
+                        self.count_busy();
                         self.poll_io(Some(Duration::ZERO));
                     }
                 }
@@ -232,7 +241,11 @@ impl Worker {
         self.local.set_running(true);
         // The harness catches the task's panics; what can still unwind is a panicking waker of
         // the task's awaiter, which must not take the loop down. The panic hook reported it.
+        let start = self.poll_sampler.start();
         let _ = catch_unwind(AssertUnwindSafe(|| net::coop::budget(|| runnable.run())));
+        if let Some(start) = start {
+            self.remote().counters.poll_times.record_since(start);
+        }
         self.local.set_running(false);
     }
 
@@ -256,6 +269,7 @@ impl Worker {
         } else {
             remote.counters.parks.add(1);
             ThreadHooks::run(&shared.hooks.park);
+            self.count_busy();
             // Reads the clock only if a timer is set.
             let mut timeout = remote.timers.park_timeout();
             if shared.clock().is_paused() {
@@ -273,8 +287,20 @@ impl Worker {
         remote.park.finish();
         self.shared.idle.release_wake();
         if !busy {
+            // Asleep since `count_busy`: that time is not busy.
+            self.busy_since.set(Instant::now());
             ThreadHooks::run(&self.shared.hooks.unpark);
         }
+    }
+
+    /// Adds the time since `busy_since` to the busy time and counts on from now: called every
+    /// [`EVENT_INTERVAL`] tasks, so that a worker that never sleeps is seen busy, and before
+    /// sleeping.
+    fn count_busy(&self) {
+        let now = Instant::now();
+        let busy = now.saturating_duration_since(self.busy_since.replace(now));
+        let nanos = u64::try_from(busy.as_nanos()).unwrap_or(u64::MAX);
+        self.remote.counters.busy_ns.add(nanos);
     }
 
     /// Turns the reactor: waits up to `timeout` for it when parking; between tasks, only tries

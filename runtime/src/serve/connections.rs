@@ -11,6 +11,9 @@
 //! The set never drops an abort handle or a waker (whose drop can run a task's destructor)
 //! while holding its lock, since that destructor takes the lock too.
 //!
+//! A set made on a worker (an accept loop's) counts its connections in that worker's
+//! live-connection gauge, from the moment `start` makes an entry until the entry is taken out.
+//!
 //! Only the one task that owns a set (its accept loop, or the shutdown) starts connections
 //! in it, one at a time, so between the entry `start` makes and the abort handle it then puts
 //! there no other entry can take that key: a connection that ends in between just removes
@@ -27,6 +30,8 @@ use slab::Slab;
 
 use super::limit::Permit;
 use super::signal::ShutdownSignal;
+use crate::scheduler::context;
+use crate::scheduler::metrics::LiveConnections;
 use crate::task::AbortHandle;
 use crate::JoinHandle;
 
@@ -40,6 +45,8 @@ struct Shared {
     /// The server's, current while a connection's task is polled: kept here rather than in
     /// each connection's future, which points here already.
     signal: ShutdownSignal,
+    /// The gauge of the worker the set was made on, if any.
+    live: Option<Arc<LiveConnections>>,
 }
 
 #[derive(Default)]
@@ -77,11 +84,12 @@ impl Drop for Place {
 
 impl Connections {
     /// An empty set for the connections of a server whose handlers learn of its shutdown
-    /// through `signal`.
+    /// through `signal`, counted among the live connections of the current worker.
     pub(super) fn new(signal: ShutdownSignal) -> Connections {
         Connections(Arc::new(Shared {
             set: Mutex::default(),
             signal,
+            live: context::live_connections(),
         }))
     }
 
@@ -93,6 +101,9 @@ impl Connections {
         spawn: impl FnOnce(Place) -> JoinHandle<()>,
     ) {
         let key = self.0.set.lock().tasks.insert(None);
+        if let Some(live) = &self.0.live {
+            live.started();
+        }
         let place = Place {
             set: self.clone(),
             key,
@@ -124,6 +135,9 @@ impl Connections {
         let entry = set.tasks.remove(key);
         let waiter = set.take_waiter_if_empty();
         drop(set);
+        if let Some(live) = &self.0.live {
+            live.ended();
+        }
         drop(entry);
         wake(waiter);
     }
