@@ -54,6 +54,17 @@ HYPER_SERVERS = {
 WORKLOADS = [("echo", 100), ("echo", 1000), ("http", 256), ("http", 1000)]
 
 
+# CPU sets for the server and the load generator (`--server-cpus`, `--client-cpus`): empty,
+# both run wherever the kernel puts them; set, each is confined with `taskset`, so that on a
+# machine with more cores the two never share one.
+CPUS = {"server": "", "client": ""}
+
+
+def confined(role, cmd):
+    """`cmd` under `taskset -c` with `role`'s CPU set, if one was given."""
+    return (["taskset", "-c", CPUS[role]] if CPUS[role] else []) + list(cmd)
+
+
 def ex(name):
     return os.path.join(EXAMPLES, name)
 
@@ -92,7 +103,7 @@ class Server:
     def __init__(self, name, mode, workers, wrap=(), servers=None):
         cmd, env = (servers or SERVERS)[name]
         self.proc = subprocess.Popen(
-            list(wrap) + cmd(mode) + ["127.0.0.1:0"],
+            confined("server", list(wrap) + cmd(mode) + ["127.0.0.1:0"]),
             env={**os.environ, **env, "RUNTIME_WORKERS": str(workers)},
             stderr=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
@@ -136,8 +147,8 @@ class Server:
 def load(loadgen, addr, mode, conns, secs=None, requests=None):
     args = [loadgen, "--addr", addr, "--mode", mode, "--conns", str(conns)]
     args += ["--requests", str(requests)] if requests else ["--secs", str(secs)]
-    out = subprocess.run(args, check=True, capture_output=True, text=True,
-                         preexec_fn=raise_nofile).stdout
+    out = subprocess.run(confined("client", args), check=True, capture_output=True,
+                         text=True, preexec_fn=raise_nofile).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -280,8 +291,9 @@ def wrk(rounds, secs, workers_list, servers=None):
 def run_wrk(addr, conns, secs):
     """One wrk run: requests per second and p99 latency in µs."""
     text = subprocess.run(
-        ["wrk", "-t", "1", "-c", str(conns), "-d", f"{max(1, round(secs))}s", "--latency",
-         f"http://{addr}/"], check=True, capture_output=True, text=True,
+        confined("client", ["wrk", "-t", "1", "-c", str(conns), "-d",
+                            f"{max(1, round(secs))}s", "--latency", f"http://{addr}/"]),
+        check=True, capture_output=True, text=True,
         preexec_fn=raise_nofile).stdout
     rps, p99 = 0.0, 0.0
     for line in text.splitlines():
@@ -471,7 +483,12 @@ def main():
                         help="round trips for the strace and callgrind counts")
     parser.add_argument("--idle-conns", type=int, default=10_000)
     parser.add_argument("--skip-micro", action="store_true")
+    parser.add_argument("--server-cpus", default="",
+                        help="CPU list (taskset -c) for the servers, e.g. 0-15")
+    parser.add_argument("--client-cpus", default="",
+                        help="CPU list (taskset -c) for the load generators, e.g. 16-31")
     args = parser.parse_args()
+    CPUS["server"], CPUS["client"] = args.server_cpus, args.client_cpus
     os.makedirs(RESULTS, exist_ok=True)
     loadgen = build()
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Linux {platform.release()}"
