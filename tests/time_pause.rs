@@ -287,6 +287,27 @@ rt_test! {
 }
 
 rt_test! {
+    async fn an_idle_timeout_pushed_back_on_every_read_fires_at_its_last_deadline() {
+        let _watchdog = Watchdog::new();
+        time::pause();
+        let ms = Duration::from_millis;
+        let start = Instant::now();
+        let mut idle = Box::pin(time::sleep_until(start + ms(50)));
+        assert!(support::is_pending_once(&mut idle).await);
+        // A read every 10 ms pushes the deadline 50 ms past it: the timer set first fires
+        // at 50 ms, finds the deadline moved, and sets the next.
+        for read in 1..=20 {
+            sleep(ms(10)).await;
+            assert!(support::is_pending_once(&mut idle).await, "read {read}");
+            idle.as_mut().reset(start + ms(10 * read + 50));
+        }
+        idle.as_mut().await;
+        assert_eq!(start.elapsed(), ms(250));
+        time::resume();
+    }
+}
+
+rt_test! {
     async fn a_timeout_of_duration_max_waits_for_its_future() {
         let _watchdog = Watchdog::new();
         time::pause();

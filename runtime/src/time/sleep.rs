@@ -85,8 +85,11 @@ pub(crate) fn far_future() -> Instant {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     deadline: Instant,
-    /// The wheel holding this sleep's timer, once it has been polled.
-    entry: Option<(Arc<Timers>, Key)>,
+    /// The wheel holding this sleep's timer, once it has been polled, and the tick the timer
+    /// is set for. That tick may come before `deadline`'s: a [`reset`](Sleep::reset) to a
+    /// later deadline leaves the timer where it is, and the sleep sets a new one when the old
+    /// one fires.
+    entry: Option<(Arc<Timers>, Key, u64)>,
 }
 
 impl Sleep {
@@ -100,14 +103,24 @@ impl Sleep {
         Instant::now() >= self.deadline
     }
 
-    /// Moves the deadline, cancelling the timer set for the old one.
+    /// Moves the deadline. A later one (a connection's idle timeout pushed back on every
+    /// read) is only stored: the timer set for the old deadline stays on the wheel, and when
+    /// it fires (waking the task once, early) the sleep sets one for the new deadline, where
+    /// tokio's `Sleep::reset` moves its entry inside the wheel. An earlier one cancels the
+    /// timer.
     pub fn reset(&mut self, deadline: Instant) {
+        if let Some((timers, _, tick)) = &self.entry {
+            if timers.tick_ceil(deadline.into_std()) >= *tick {
+                self.deadline = deadline;
+                return;
+            }
+        }
         self.cancel();
         self.deadline = deadline;
     }
 
     fn cancel(&mut self) {
-        if let Some((timers, key)) = self.entry.take() {
+        if let Some((timers, key, _)) = self.entry.take() {
             timers.cancel(key);
         }
     }
@@ -117,19 +130,25 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if let Some((timers, key)) = &self.entry {
-            let ready = timers.poll(*key, cx.waker());
-            if ready.is_ready() {
-                // Fired and removed from the wheel already: nothing is left to cancel.
-                self.entry = None;
+        if let Some((timers, key, tick)) = &self.entry {
+            if timers.poll(*key, cx.waker()).is_pending() {
+                return Poll::Pending;
             }
-            return ready;
+            let due = timers.tick_ceil(self.deadline.into_std()) <= *tick;
+            // Fired and removed from the wheel already: nothing is left to cancel.
+            self.entry = None;
+            if due {
+                return Poll::Ready(());
+            }
+            // The deadline moved later since: set a timer for it.
         }
         // `register` answers `None` for a deadline that has passed.
         let (timers, adder) = current::timers("`runtime::time::sleep`");
-        match timers.register(self.deadline.into_std(), cx.waker(), adder) {
+        let deadline = self.deadline.into_std();
+        match timers.register(deadline, cx.waker(), adder) {
             Some(key) => {
-                self.entry = Some((timers, key));
+                let tick = timers.tick_ceil(deadline);
+                self.entry = Some((timers, key, tick));
                 Poll::Pending
             }
             None => Poll::Ready(()),

@@ -84,7 +84,7 @@ impl Timers {
         }
     }
 
-    fn tick_ceil(&self, t: Instant) -> u64 {
+    pub(crate) fn tick_ceil(&self, t: Instant) -> u64 {
         let since = t.saturating_duration_since(self.clock.origin());
         millis(since).saturating_add(u64::from(since.subsec_nanos() % 1_000_000 != 0))
     }
