@@ -14,16 +14,9 @@ use axum::routing::get;
 use axum::Router;
 use support::bounded;
 
-const LIMIT: Duration = Duration::from_secs(30);
+// `support::rt` leaves tokio compatibility on, as it is by default with the feature.
 
-/// A 2-worker runtime with tokio compatibility on, as it is by default.
-fn rt() -> runtime::Runtime {
-    runtime::Builder::new()
-        .workers(2)
-        .pin_workers(false)
-        .build()
-        .unwrap()
-}
+const LIMIT: Duration = Duration::from_secs(30);
 
 /// Runs `make(worker)` on every worker of a compat runtime, bounded, and waits for all.
 fn on_each_worker<F, Fut>(make: F)
@@ -31,7 +24,7 @@ where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = ()> + 'static,
 {
-    let runtime = rt();
+    let runtime = support::rt(2);
     let tasks = runtime.on_each_worker(move |worker| bounded(LIMIT, make(worker)));
     assert_eq!(tasks.len(), 2);
     runtime.block_on(async {
@@ -97,7 +90,7 @@ fn tokio_sockets_talk_to_the_runtimes_own() {
 
 #[test]
 fn a_thread_in_block_on_or_entered_is_in_tokios_context() {
-    let runtime = rt();
+    let runtime = support::rt(2);
     // As in tokio, the sleep is made inside `block_on`, where the context is.
     runtime.block_on(async { tokio::time::sleep(Duration::from_millis(1)).await });
     let _guard = runtime.enter();

@@ -81,7 +81,7 @@ impl Stop {
         Stop {
             stopped: AtomicBool::new(false),
             wakers: (0..loops).map(|_| AtomicWaker::new()).collect(),
-            signal: ShutdownSignal::new(),
+            signal: ShutdownSignal::default(),
         }
     }
 

@@ -258,7 +258,7 @@ mod tests {
     #[test]
     fn a_connection_that_ends_before_its_handle_arrives_leaves_the_set() {
         rt().block_on(async {
-            let set = Connections::new(ShutdownSignal::new());
+            let set = Connections::new(ShutdownSignal::default());
             set.start(None, |place| {
                 // Its future is dropped (the task ran and ended on another worker) before
                 // `start` records the handle.
@@ -275,7 +275,7 @@ mod tests {
     #[test]
     fn a_handler_that_panics_before_its_future_exists_leaves_the_set() {
         rt().block_on(async {
-            let set = Connections::new(ShutdownSignal::new());
+            let set = Connections::new(ShutdownSignal::default());
             let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 set.start(None, |place| {
                     let _place = place;
@@ -291,7 +291,7 @@ mod tests {
     fn finish_by_counts_the_connections_that_end_and_those_it_aborts() {
         // On the only worker: the tasks start once this body yields, after it counts.
         rt().block_on_pinned(|| async {
-            let set = Connections::new(ShutdownSignal::new());
+            let set = Connections::new(ShutdownSignal::default());
             set.start(None, |place| crate::spawn(Tracked::new(async {}, place)));
             set.start(None, |place| {
                 crate::spawn(Tracked::new(std::future::pending(), place))

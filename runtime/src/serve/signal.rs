@@ -79,12 +79,6 @@ thread_local! {
 }
 
 impl ShutdownSignal {
-    /// A signal that has not started; [`Server::shutdown`](super::Server::shutdown) raises its
-    /// server's.
-    pub(crate) fn new() -> ShutdownSignal {
-        ShutdownSignal::default()
-    }
-
     /// Raises the signal: every task waiting in [`started`](Self::started) is woken, and every
     /// later call returns at once.
     pub(crate) fn start(&self) {

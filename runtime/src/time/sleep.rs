@@ -144,10 +144,8 @@ impl Future for Sleep {
         }
         // `register` answers `None` for a deadline that has passed.
         let (timers, adder) = current::timers("`runtime::time::sleep`");
-        let deadline = self.deadline.into_std();
-        match timers.register(deadline, cx.waker(), adder) {
-            Some(key) => {
-                let tick = timers.tick_ceil(deadline);
+        match timers.register(self.deadline.into_std(), cx.waker(), adder) {
+            Some((key, tick)) => {
                 self.entry = Some((timers, key, tick));
                 Poll::Pending
             }

@@ -89,14 +89,20 @@ impl Timers {
         millis(since).saturating_add(u64::from(since.subsec_nanos() % 1_000_000 != 0))
     }
 
-    /// Adds a timer for `deadline` that wakes `waker`; `None` if it is due already. `adder`
-    /// says whether the calling thread is the owner (see [`Adder`]).
+    /// Adds a timer for `deadline` that wakes `waker`: its key and the tick it is set for;
+    /// `None` if it is due already. `adder` says whether the calling thread is the owner (see
+    /// [`Adder`]).
     ///
     /// While the owner runs, only a deadline within [`CLOCK_CHECK_MS`] of its latest turn is
     /// checked against the clock: a later one cannot have passed unless the loop has gone
     /// that long without a turn, and then the timer fires at the next turn (late, never
     /// early).
-    pub(crate) fn register(&self, deadline: Instant, waker: &Waker, adder: Adder) -> Option<Key> {
+    pub(crate) fn register(
+        &self,
+        deadline: Instant,
+        waker: &Waker,
+        adder: Adder,
+    ) -> Option<(Key, u64)> {
         let tick = self.tick_ceil(deadline);
         // A parked owner's latest turn may be long past: then the clock decides.
         let parked = adder == Adder::Other && self.owner_parked();
@@ -124,7 +130,7 @@ impl Timers {
         }
         drop(state);
         if adder == Adder::Owner {
-            return Some(key);
+            return Some((key, tick));
         }
         // Orders the store above, or the store of the earlier `next_due` that made it
         // unnecessary, before the look at the owner's sleep (see the module doc); `RUNNING`
@@ -134,7 +140,7 @@ impl Timers {
             // The owner sleeps past this deadline; it recomputes its timeout when woken.
             let _ = self.reactor.wake();
         }
-        Some(key)
+        Some((key, tick))
     }
 
     /// `Ready` once the timer has fired (and forgets it); else makes sure `waker` is the one
