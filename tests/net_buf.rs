@@ -224,6 +224,8 @@ rt_test! {
             let run = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let tag = format!("runtime-net-buf-{}-{run}", std::process::id());
             let dir = std::env::temp_dir().join(&tag);
+            // A run of an earlier process with the same id that failed left its sockets.
+            let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir).unwrap();
             let (rx_path, tx_path) = (dir.join("rx"), dir.join("tx"));
             let rx = UnixDatagram::bind(&rx_path).unwrap();
