@@ -12,13 +12,12 @@
 
 mod support;
 
-use std::future::Future;
-use std::io;
 use std::io::ErrorKind::WouldBlock;
 use std::time::Duration;
 
 use runtime::future::Either;
 use runtime::net::TcpStream;
+use support::idle::Idle;
 
 #[runtime::main]
 async fn main() -> std::io::Result<()> {
@@ -41,19 +40,12 @@ async fn main() -> std::io::Result<()> {
     support::serve_until_signal(server, banner).await
 }
 
-/// `io` unless it takes longer than `idle` (if set), which is an error too.
-fn within<T>(
-    idle: Option<Duration>,
-    io: impl Future<Output = io::Result<T>>,
-) -> impl Future<Output = io::Result<T>> {
-    support::by(support::deadline(idle), io)
-}
-
 async fn echo(mut stream: TcpStream, idle: Option<Duration>) {
+    let mut idle = Idle::new(idle);
     let mut buf = vec![0; 4096];
     // Any error ends the connection; the peer is gone, misbehaving or idle.
-    while let Ok(n @ 1..) = within(idle, stream.read(&mut buf)).await {
-        if within(idle, stream.write_all(&buf[..n])).await.is_err() {
+    while let Ok(n @ 1..) = idle.within(stream.read(&mut buf)).await {
+        if idle.within(stream.write_all(&buf[..n])).await.is_err() {
             break;
         }
     }
@@ -63,16 +55,17 @@ async fn echo(mut stream: TcpStream, idle: Option<Duration>) {
 /// only a reply the socket does not take is copied to the heap and awaited. An idle
 /// connection costs its task, its socket and its registration, and no buffer.
 async fn echo_unbuffered(mut stream: TcpStream, idle: Option<Duration>) {
+    let mut idle = Idle::new(idle);
     // Empty unless the socket did not take a whole reply; an empty `Vec` owns no memory.
     let mut pending = Vec::new();
     loop {
         if !pending.is_empty() {
-            if within(idle, stream.write_all(&pending)).await.is_err() {
+            if idle.within(stream.write_all(&pending)).await.is_err() {
                 return;
             }
             pending = Vec::new();
         }
-        if within(idle, stream.readable()).await.is_err() {
+        if idle.within(stream.readable()).await.is_err() {
             return;
         }
         let mut buf = [0; 4096];

@@ -120,10 +120,17 @@ fn echo_closes_a_connection_idle_past_the_timeout() {
         let server = start("echo", flags);
         let mut client = std::net::TcpStream::connect(server.addr).unwrap();
         client.set_read_timeout(Some(CLOSE_LIMIT)).unwrap();
-        client.write_all(b"hi").unwrap();
-        let mut back = [0; 2];
-        client.read_exact(&mut back).unwrap();
-        assert_eq!(&back, b"hi");
+        // Busy for longer than the timeout, never idle for long: the timer set at the start
+        // fires while the connection is busy, and must only be pushed back.
+        let busy_until = Instant::now() + 2 * Duration::from_secs(IDLE_SECS.parse().unwrap());
+        while Instant::now() < busy_until {
+            client.write_all(b"hi").unwrap();
+            let mut back = [0; 2];
+            (client.read_exact(&mut back))
+                .unwrap_or_else(|e| panic!("echo {flags:?} closed a busy connection: {e}"));
+            assert_eq!(&back, b"hi");
+            std::thread::sleep(Duration::from_millis(250));
+        }
         // Then nothing: the server closes it.
         match client.read(&mut [0; 8]) {
             Ok(0) => {}

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use head::Heads;
 use runtime::net::TcpStream;
+use support::idle::Idle;
 
 const RESPONSE: &[u8] =
     b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\nHello, World!";
@@ -38,11 +39,11 @@ async fn main() -> std::io::Result<()> {
 async fn serve(mut stream: TcpStream, idle: Option<Duration>) {
     let mut heads = Heads::new();
     let mut out = Vec::new();
-    // When the request head being read must be complete: a deadline per head, not per read,
-    // so that a client trickling bytes cannot hold the connection.
-    let mut deadline = support::deadline(idle);
+    // The request head being read must be complete in time: the timer restarts per head,
+    // not per read, so that a client trickling bytes cannot hold the connection.
+    let mut idle = Idle::new(idle);
     loop {
-        let n = match support::by(deadline, stream.read(heads.spare())).await {
+        let n = match idle.guard(stream.read(heads.spare())).await {
             Ok(n @ 1..) => n,
             // Closed, failed, or too slow.
             _ => return,
@@ -58,13 +59,10 @@ async fn serve(mut stream: TcpStream, idle: Option<Duration>) {
             out.extend_from_slice(RESPONSE);
         }
         // A client that does not read its responses is as idle as one that does not write.
-        if support::by(support::deadline(idle), stream.write_all(&out))
-            .await
-            .is_err()
-        {
+        if idle.within(stream.write_all(&out)).await.is_err() {
             return;
         }
         out.clear();
-        deadline = support::deadline(idle);
+        idle.restart();
     }
 }

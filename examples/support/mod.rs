@@ -5,6 +5,8 @@
 pub mod http;
 #[allow(dead_code)] // only the HTTPS example uses it
 pub mod tls;
+#[allow(dead_code)] // not every example closes idle connections
+pub mod idle;
 
 use std::convert::Infallible;
 use std::fmt::Display;
@@ -167,32 +169,6 @@ fn grace() -> Duration {
 pub fn idle_timeout() -> Option<Duration> {
     let idle = env_secs("IDLE_TIMEOUT_SECS", DEFAULT_IDLE_TIMEOUT_SECS);
     (!idle.is_zero()).then_some(idle)
-}
-
-/// The deadline `idle` from now, if there is an idle timeout.
-#[allow(dead_code)] // not every example closes idle connections
-pub fn deadline(idle: Option<Duration>) -> Option<runtime::time::Instant> {
-    idle.map(|idle| runtime::time::Instant::now() + idle)
-}
-
-/// `io`, unless it is not done by `deadline` (if any), which is a `TimedOut` error.
-///
-/// A plain function rather than an `async fn`: an `async fn` would hold `io` twice (its
-/// argument and the future it awaits), and a connection waiting here holds this for as long
-/// as it is idle.
-#[allow(dead_code)] // not every example closes idle connections
-pub fn by<T>(
-    deadline: Option<runtime::time::Instant>,
-    io: impl std::future::Future<Output = std::io::Result<T>>,
-) -> impl std::future::Future<Output = std::io::Result<T>> {
-    use futures_util::future::{Either, FutureExt};
-    match deadline {
-        None => Either::Left(io),
-        Some(at) => Either::Right(
-            runtime::time::timeout_at(at, io)
-                .map(|timed| timed.unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()))),
-        ),
-    }
 }
 
 /// The duration in seconds in the environment variable `name`, or `default`.

@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use super::current;
@@ -59,6 +59,17 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
     }
 }
 
+/// A polled sleep's timer.
+struct Entry {
+    /// The wheel holding it.
+    timers: Arc<Timers>,
+    key: Key,
+    /// The tick it is set for.
+    tick: u64,
+    /// The waker it wakes, which a poll with the same one need not replace.
+    waker: Waker,
+}
+
 /// About 30 years from now: later than any deadline anyone waits for, early enough to add to.
 pub(crate) fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(86_400 * 365 * 30)
@@ -85,11 +96,10 @@ pub(crate) fn far_future() -> Instant {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     deadline: Instant,
-    /// The wheel holding this sleep's timer, once it has been polled, and the tick the timer
-    /// is set for. That tick may come before `deadline`'s: a [`reset`](Sleep::reset) to a
-    /// later deadline leaves the timer where it is, and the sleep sets a new one when the old
-    /// one fires.
-    entry: Option<(Arc<Timers>, Key, u64)>,
+    /// The sleep's timer, once it has been polled. Its tick may come before `deadline`'s: a
+    /// [`reset`](Sleep::reset) to a later deadline leaves the timer where it is, and the
+    /// sleep sets a new one when the old one fires.
+    entry: Option<Entry>,
 }
 
 impl Sleep {
@@ -109,8 +119,8 @@ impl Sleep {
     /// tokio's `Sleep::reset` moves its entry inside the wheel. An earlier one cancels the
     /// timer.
     pub fn reset(&mut self, deadline: Instant) {
-        if let Some((timers, _, tick)) = &self.entry {
-            if timers.tick_ceil(deadline.into_std()) >= *tick {
+        if let Some(entry) = &self.entry {
+            if entry.timers.tick_ceil(deadline.into_std()) >= entry.tick {
                 self.deadline = deadline;
                 return;
             }
@@ -120,8 +130,8 @@ impl Sleep {
     }
 
     fn cancel(&mut self) {
-        if let Some((timers, key, _)) = self.entry.take() {
-            timers.cancel(key);
+        if let Some(entry) = self.entry.take() {
+            entry.timers.cancel(entry.key);
         }
     }
 }
@@ -129,14 +139,21 @@ impl Sleep {
 impl Future for Sleep {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if let Some((timers, key, tick)) = &self.entry {
-            if timers.poll(*key, cx.waker()).is_pending() {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        if let Some(entry) = &mut this.entry {
+            // Polled again by the task it wakes before it can have fired (an idle timeout
+            // awaited beside every read): nothing to look at under the wheel's lock.
+            if !entry.timers.may_have_fired(entry.tick) && entry.waker.will_wake(cx.waker()) {
                 return Poll::Pending;
             }
-            let due = timers.tick_ceil(self.deadline.into_std()) <= *tick;
+            if entry.timers.poll(entry.key, cx.waker()).is_pending() {
+                entry.waker.clone_from(cx.waker());
+                return Poll::Pending;
+            }
+            let due = entry.timers.tick_ceil(this.deadline.into_std()) <= entry.tick;
             // Fired and removed from the wheel already: nothing is left to cancel.
-            self.entry = None;
+            this.entry = None;
             if due {
                 return Poll::Ready(());
             }
@@ -144,9 +161,14 @@ impl Future for Sleep {
         }
         // `register` answers `None` for a deadline that has passed.
         let (timers, adder) = current::timers("`runtime::time::sleep`");
-        match timers.register(self.deadline.into_std(), cx.waker(), adder) {
+        match timers.register(this.deadline.into_std(), cx.waker(), adder) {
             Some((key, tick)) => {
-                self.entry = Some((timers, key, tick));
+                this.entry = Some(Entry {
+                    timers,
+                    key,
+                    tick,
+                    waker: cx.waker().clone(),
+                });
                 Poll::Pending
             }
             None => Poll::Ready(()),

@@ -58,6 +58,11 @@ pub(crate) struct Timers {
     /// The tick of the latest `fire` (the owner's turn, or a peer's for it), a hint that
     /// spares most sleeps a clock read (see `register`).
     last_tick: AtomicU64,
+    /// The wheel's `elapsed` as of its latest advance: every timer set for this tick or
+    /// earlier has fired, and no later one has. Written under the lock before the fired
+    /// timers' wakers run, so a task woken by its timer reads it at or past its tick (see
+    /// [`Timers::may_have_fired`]).
+    fired_through: AtomicU64,
     /// The runtime's clock, shared by every worker.
     clock: Clock,
     reactor: net::Reactor,
@@ -79,6 +84,7 @@ impl Timers {
             next_due: AtomicU64::new(u64::MAX),
             parked_until: AtomicU64::new(RUNNING),
             last_tick: AtomicU64::new(0),
+            fired_through: AtomicU64::new(0),
             clock,
             reactor,
         }
@@ -141,6 +147,15 @@ impl Timers {
             let _ = self.reactor.wake();
         }
         Some((key, tick))
+    }
+
+    /// Whether a timer set for `tick` may have fired: false means it is still pending, so a
+    /// sleep polled again with the waker it registered can answer `Pending` without the lock.
+    /// A timer's firing is published (under the lock) before its waker runs, and a poll
+    /// caused by that wake happens after the wake, so that poll reads true.
+    #[inline]
+    pub(crate) fn may_have_fired(&self, tick: u64) -> bool {
+        self.fired_through.load(Ordering::Acquire) >= tick
     }
 
     /// `Ready` once the timer has fired (and forgets it); else makes sure `waker` is the one
@@ -240,6 +255,8 @@ impl Timers {
         state
             .wheel
             .advance(tick, |_, waker| wakers.extend(waker.take()));
+        self.fired_through
+            .store(state.wheel.elapsed(), Ordering::Release);
         let next = state.wheel.next_expiration().unwrap_or(u64::MAX);
         self.next_due.store(next, Ordering::Relaxed);
         drop(state);
@@ -254,6 +271,7 @@ impl Timers {
         state
             .wheel
             .advance(u64::MAX, |_, waker| wakers.extend(waker.take()));
+        self.fired_through.store(u64::MAX, Ordering::Release);
         drop(state);
         net::wake_all(wakers);
     }
@@ -288,6 +306,41 @@ mod loom_tests {
             .stack_size(1 << 20)
             .spawn(f)
             .expect("spawning a model thread")
+    }
+
+    /// A waker that records its wake.
+    struct Flag(loom::sync::atomic::AtomicBool);
+    impl std::task::Wake for Flag {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.store(true, Ordering::Release);
+        }
+    }
+
+    /// A sleep polled again by the task its timer woke must not take the lock-free
+    /// `Pending`: whenever the wake is seen, so is the firing.
+    #[test]
+    fn a_task_woken_by_its_timer_sees_it_fired() {
+        loom::model(|| {
+            spawn(|| {
+                let clock = Clock::new();
+                let timers = Arc::new(Timers::new(net::Reactor::new().unwrap(), clock.clone()));
+                let flag = std::sync::Arc::new(Flag(loom::sync::atomic::AtomicBool::new(false)));
+                let waker = std::task::Waker::from(flag.clone());
+                let deadline = clock.origin() + Duration::from_secs(100);
+                let (_, tick) = timers.register(deadline, &waker, Adder::Other).unwrap();
+                let firer = {
+                    let timers = timers.clone();
+                    spawn(move || timers.fire_tick(tick))
+                };
+                if flag.0.load(Ordering::Acquire) {
+                    assert!(timers.may_have_fired(tick));
+                }
+                firer.join().unwrap();
+                assert!(timers.may_have_fired(tick));
+            })
+            .join()
+            .unwrap();
+        });
     }
 
     #[test]

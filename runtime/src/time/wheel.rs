@@ -117,7 +117,6 @@ impl<T> Wheel<T> {
     }
 
     /// The tick up to which time has been processed.
-    #[cfg(any(test, fuzzing))]
     pub(crate) fn elapsed(&self) -> u64 {
         self.elapsed
     }
