@@ -7,8 +7,8 @@
 //! With `--unbuffered`, a connection holds no buffer while it waits for data (see
 //! `echo_unbuffered`): the way to hold very many mostly idle connections.
 //!
-//! A connection that sends nothing for the idle timeout (`IDLE_TIMEOUT_SECS`, 60 by default),
-//! or takes that long to accept an echo, is closed.
+//! A connection is closed once the idle timeout (`IDLE_TIMEOUT_SECS`, 60 by default) has
+//! passed since it last sent bytes: it sent nothing more, or did not take its echo.
 
 mod support;
 
@@ -44,8 +44,11 @@ async fn echo(mut stream: TcpStream, idle: Option<Duration>) {
     let mut idle = Idle::new(idle);
     let mut buf = vec![0; 4096];
     // Any error ends the connection; the peer is gone, misbehaving or idle.
-    while let Ok(n @ 1..) = idle.within(stream.read(&mut buf)).await {
-        if idle.within(stream.write_all(&buf[..n])).await.is_err() {
+    // Idle time counts from the latest bytes received, so a peer that does not take its echo
+    // is as idle as one that sends nothing: one restart per message.
+    while let Ok(n @ 1..) = idle.guard(stream.read(&mut buf)).await {
+        idle.restart();
+        if idle.guard(stream.write_all(&buf[..n])).await.is_err() {
             break;
         }
     }
@@ -60,18 +63,21 @@ async fn echo_unbuffered(mut stream: TcpStream, idle: Option<Duration>) {
     let mut pending = Vec::new();
     loop {
         if !pending.is_empty() {
-            if idle.within(stream.write_all(&pending)).await.is_err() {
+            if idle.guard(stream.write_all(&pending)).await.is_err() {
                 return;
             }
             pending = Vec::new();
         }
-        if idle.within(stream.readable()).await.is_err() {
+        if idle.guard(stream.readable()).await.is_err() {
             return;
         }
         let mut buf = [0; 4096];
         let mut rest = match stream.try_read(&mut buf) {
             Ok(0) => return,
-            Ok(n) => &buf[..n],
+            Ok(n) => {
+                idle.restart();
+                &buf[..n]
+            }
             Err(e) if e.kind() == WouldBlock => continue,
             Err(_) => return,
         };

@@ -59,10 +59,11 @@ async fn serve(mut stream: TcpStream, idle: Option<Duration>) {
             out.extend_from_slice(RESPONSE);
         }
         // A client that does not read its responses is as idle as one that does not write.
+        // The next head's time counts from here, and the client must take this response in
+        // that time too.
         if idle.within(stream.write_all(&out)).await.is_err() {
             return;
         }
         out.clear();
-        idle.restart();
     }
 }

@@ -3,10 +3,10 @@
 
 #[allow(dead_code)] // only the HTTP examples that build their own connections use it
 pub mod http;
-#[allow(dead_code)] // only the HTTPS example uses it
-pub mod tls;
 #[allow(dead_code)] // not every example closes idle connections
 pub mod idle;
+#[allow(dead_code)] // only the HTTPS example uses it
+pub mod tls;
 
 use std::convert::Infallible;
 use std::fmt::Display;

@@ -120,7 +120,11 @@ impl Sleep {
     /// timer.
     pub fn reset(&mut self, deadline: Instant) {
         if let Some(entry) = &self.entry {
-            if entry.timers.tick_ceil(deadline.into_std()) >= entry.tick {
+            // The timer is set no later than the current deadline's tick, so a deadline no
+            // earlier than that one needs no tick computed (the per-read case).
+            if deadline >= self.deadline
+                || entry.timers.tick_ceil(deadline.into_std()) >= entry.tick
+            {
                 self.deadline = deadline;
                 return;
             }
