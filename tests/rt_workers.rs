@@ -305,3 +305,62 @@ fn an_idle_runtime_wakes_each_worker_rarely() {
         );
     }
 }
+
+#[test]
+fn a_busy_peer_stands_in_for_a_loop_blocked_in_a_task() {
+    let runtime = rt(2);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    client.set_read_timeout(Some(LIMIT)).unwrap();
+    let accepted = Arc::new(std::sync::Mutex::new(Some(listener.accept().unwrap().0)));
+    let blocked = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (b, s) = (blocked.clone(), stop.clone());
+    // Worker 0 registers the connection, hands it to a stealable echo task and then blocks
+    // its thread; worker 1 never runs out of work, so only a busy worker can stand in.
+    let workers = runtime.on_each_worker(move |index| {
+        let (accepted, blocked, stop) = (accepted.clone(), b.clone(), s.clone());
+        async move {
+            if index == 1 {
+                while !stop.load(Ordering::SeqCst) {
+                    runtime::task::yield_now().await;
+                }
+                return;
+            }
+            let std_stream = accepted.lock().unwrap().take().unwrap();
+            std_stream.set_nonblocking(true).unwrap();
+            let mut stream = TcpStream::from_std(std_stream).unwrap();
+            runtime::spawn(async move {
+                let mut buf = [0; 4];
+                while stream.read_exact(&mut buf).await.is_ok() {
+                    if stream.write_all(&buf).await.is_err() {
+                        return;
+                    }
+                }
+            });
+            runtime::task::yield_now().await;
+            blocked.store(true, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_secs(3));
+            blocked.store(false, Ordering::SeqCst);
+        }
+    });
+    while !blocked.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    client.write_all(b"ping").unwrap();
+    let mut back = [0; 4];
+    client.read_exact(&mut back).unwrap();
+    let answered_while_blocked = blocked.load(Ordering::SeqCst);
+    stop.store(true, Ordering::SeqCst);
+    assert_eq!(&back, b"ping");
+    assert!(
+        answered_while_blocked,
+        "the echo came only after worker 0 was back: {:?}",
+        runtime.metrics()
+    );
+    runtime.block_on(async {
+        for worker in workers {
+            worker.await.unwrap();
+        }
+    });
+}

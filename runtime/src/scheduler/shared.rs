@@ -211,9 +211,9 @@ impl Shared {
         }
     }
 
-    /// Milliseconds since the runtime started on the real clock: the stand-ins' watch's.
-    pub(crate) fn now_ms(&self) -> u64 {
-        self.clock.real_ms()
+    /// Microseconds since the runtime started on the real clock: the stand-ins' watch's.
+    pub(crate) fn now_us(&self) -> u64 {
+        self.clock.real_us()
     }
 
     /// The clock of every worker's timers, which a test may pause.

@@ -1,8 +1,18 @@
 //! Standing in for a loop stuck in a task: a peer that finds a worker running but away from
-//! its reactor for [`STUCK_AFTER_MS`] turns that reactor and fires its timers for it, so the
-//! stuck loop's sockets are still answered. The `Send` tasks the turn wakes land in the
-//! stand-in's own queue (a task goes where it is woken); pinned ones wait for their worker in
-//! its inbox. A worker stuck for [`REPORT_AFTER_MS`] is also reported as a `tracing` warning.
+//! its reactor for a while turns that reactor and fires its timers for it, so the stuck loop's
+//! sockets are still answered. The `Send` tasks the turn wakes land in the stand-in's own
+//! queue (a task goes where it is woken); pinned ones wait for their worker in its inbox. A
+//! worker stuck for [`REPORT_AFTER_US`] is also reported as a `tracing` warning.
+//!
+//! Who looks, and how soon:
+//! - a worker out of work looks before it sleeps, and sleeps at most [`CHECK_PEERS_EVERY`]
+//!   while a peer runs, so it finds a loop away for [`STUCK_AFTER_US`] within about a
+//!   millisecond (`epoll_wait`'s resolution): a loop busy in one long request no longer keeps
+//!   the connections whose readiness sits in its epoll waiting while a peer idles;
+//! - a busy worker looks too, every time it turns its own reactor between tasks, but only for
+//!   loops away for [`BUSY_STUCK_AFTER_US`]: a loop merely busy with short tasks turns its
+//!   reactor much more often, and taking its events would only move work between two busy
+//!   loops, while one blocked in a task (a blocking call made by mistake) has no one else.
 //!
 //! The rules that keep a stand-in from ever slowing the owner down:
 //! - it only tries the reactor, with a zero timeout ([`net::Reactor::try_turn_now`]): it never
@@ -23,20 +33,24 @@ use std::time::Duration;
 use super::Shared;
 use crate::time::Timers;
 
-/// A running peer that has not turned its reactor for this long is stuck in a task.
-const STUCK_AFTER_MS: u64 = 10;
-/// How long an idle worker sleeps at most while some peer runs, to check on it.
-const CHECK_PEERS_EVERY: Duration = Duration::from_millis(STUCK_AFTER_MS);
+/// A running peer that has not turned its reactor for this long is stuck, for an idle worker:
+/// longer than a loop busy with short tasks takes between two turns.
+const STUCK_AFTER_US: u64 = 500;
+/// The same, for a worker with work of its own (see the module doc).
+const BUSY_STUCK_AFTER_US: u64 = 2_000;
+/// How long an idle worker sleeps at most while some peer runs, to check on it: the least
+/// `epoll_wait` sleeps.
+const CHECK_PEERS_EVERY: Duration = Duration::from_millis(1);
 /// How long an idle worker sleeps at most while every peer sleeps too: a peer woken by its own
 /// I/O may get stuck in a task without anyone seeing it start.
 const CHECK_IDLE_PEERS_EVERY: Duration = Duration::from_millis(100);
 /// A worker away from its reactor this long is reported.
-const REPORT_AFTER_MS: u64 = 100;
+const REPORT_AFTER_US: u64 = 100_000;
 /// The least time between two reports of one worker.
-const REPORT_EVERY_MS: u64 = 1_000;
+const REPORT_EVERY_US: u64 = 1_000_000;
 
 /// One worker's watch state, read and written by its peers; every field is advisory, so
-/// relaxed orderings do. Times are `Shared::now_ms` milliseconds.
+/// relaxed orderings do. Times are `Shared::now_us` microseconds.
 #[derive(Debug, Default)]
 pub(crate) struct Watch {
     /// When the worker itself last turned its reactor: how long it has been away.
@@ -44,35 +58,43 @@ pub(crate) struct Watch {
     /// When a peer last turned the worker's reactor for it.
     stood_in: AtomicU64,
     /// When the worker was last reported stuck (0: never, since a report comes
-    /// `REPORT_AFTER_MS` after the runtime starts at the earliest).
+    /// `REPORT_AFTER_US` after the runtime starts at the earliest).
     reported: AtomicU64,
 }
 
 impl Watch {
-    /// The worker turned its own reactor at `now_ms`.
-    pub(crate) fn turned(&self, now_ms: u64) {
-        self.last_turn.store(now_ms, Relaxed);
+    /// The worker turned its own reactor at `now_us`.
+    pub(crate) fn turned(&self, now_us: u64) {
+        self.last_turn.store(now_us, Relaxed);
+    }
+
+    /// When the worker last turned its reactor, if neither it nor a peer has turned it for
+    /// `stuck_after` at `now_us`.
+    fn stuck(&self, now_us: u64, stuck_after: u64) -> Option<u64> {
+        let last_turn = self.last_turn.load(Relaxed);
+        let last_visit = last_turn.max(self.stood_in.load(Relaxed));
+        (now_us.saturating_sub(last_visit) >= stuck_after).then_some(last_turn)
     }
 
     /// Warns if the worker, last seen turning its reactor at `last_turn`, has been stuck long
     /// enough and was not reported in this spell or too recently. Of several peers looking at
     /// once, one reports.
-    fn report(&self, worker: usize, last_turn: u64, now_ms: u64) {
-        let stuck_ms = now_ms.saturating_sub(last_turn);
+    fn report(&self, worker: usize, last_turn: u64, now_us: u64) {
+        let stuck_us = now_us.saturating_sub(last_turn);
         let reported = self.reported.load(Relaxed);
         let this_spell = reported > last_turn;
-        let too_soon = reported != 0 && now_ms.saturating_sub(reported) < REPORT_EVERY_MS;
-        if stuck_ms < REPORT_AFTER_MS || this_spell || too_soon {
+        let too_soon = reported != 0 && now_us.saturating_sub(reported) < REPORT_EVERY_US;
+        if stuck_us < REPORT_AFTER_US || this_spell || too_soon {
             return;
         }
         if self
             .reported
-            .compare_exchange(reported, now_ms, Relaxed, Relaxed)
+            .compare_exchange(reported, now_us, Relaxed, Relaxed)
             .is_ok()
         {
             tracing::warn!(
                 worker,
-                stuck_ms,
+                stuck_ms = stuck_us / 1_000,
                 "a task is keeping its event loop from its sockets and timers; run blocking or \
                  long work with `spawn_blocking`"
             );
@@ -96,36 +118,46 @@ pub(super) fn watch_interval(shared: &Shared, me: usize) -> Option<Duration> {
     })
 }
 
+/// Whether the worker looking has work of its own, which makes it slower to stand in.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Looker {
+    Idle,
+    Busy,
+}
+
 /// Turns the reactor and fires the timers of every peer stuck in a task, at most once per
-/// [`STUCK_AFTER_MS`] each. True if any was turned (its woken tasks may now be in `me`'s
-/// queue).
+/// stuck period each (see the module doc for `looker`). True if any was turned (its woken
+/// tasks may now be in `me`'s queue).
 #[inline(always)]
-pub(super) fn stand_in_for_stuck_peers(shared: &Shared, me: usize) -> bool {
-    // Looked at every time a worker runs out of work: only this check inline.
-    shared.stand_in && stand_in_now(shared, me)
+pub(super) fn stand_in_for_stuck_peers(shared: &Shared, me: usize, looker: Looker) -> bool {
+    // Looked at every time a worker runs out of work or turns its reactor between tasks: only
+    // this check inline.
+    shared.stand_in && stand_in_now(shared, me, looker)
 }
 
 #[inline(never)]
-fn stand_in_now(shared: &Shared, me: usize) -> bool {
-    let now_ms = shared.now_ms();
+fn stand_in_now(shared: &Shared, me: usize, looker: Looker) -> bool {
+    let stuck_after = match looker {
+        Looker::Idle => STUCK_AFTER_US,
+        Looker::Busy => BUSY_STUCK_AFTER_US,
+    };
+    let now_us = shared.now_us();
     let mut turned = false;
     let mut wakers = Vec::new();
     for (i, peer) in shared.workers.iter().enumerate() {
         if i == me || peer.park.is_parked() {
             continue;
         }
-        let last_turn = peer.watch.last_turn.load(Relaxed);
-        let last_visit = last_turn.max(peer.watch.stood_in.load(Relaxed));
-        if now_ms.saturating_sub(last_visit) < STUCK_AFTER_MS {
+        let Some(last_turn) = peer.watch.stuck(now_us, stuck_after) else {
             continue;
-        }
+        };
         // A reactor another thread is turning is no sign of a stuck owner (it may be waking
         // from a long sleep): only a peer this thread could turn for is reported.
         if turn_for(&peer.reactor, &peer.timers, &mut wakers) {
-            peer.watch.report(i, last_turn, now_ms);
-            // The next stand-in comes a full period later, so idle peers do not spin on a
-            // stuck loop's reactor and timer lock.
-            peer.watch.stood_in.store(now_ms, Relaxed);
+            peer.watch.report(i, last_turn, now_us);
+            // The next stand-in comes a full period later, so peers do not spin on a stuck
+            // loop's reactor and timer lock.
+            peer.watch.stood_in.store(now_us, Relaxed);
             shared.workers[me].counters.stand_ins.add(1);
             turned = true;
         }
@@ -197,35 +229,58 @@ mod tests {
     }
 
     #[test]
-    fn stuck_running_peers_get_a_stand_in_and_idle_or_fresh_ones_do_not() {
+    fn stuck_running_peers_get_a_stand_in_and_idle_ones_do_not() {
         let shared = shared(2, true);
         let peer = &shared.workers[1];
-        std::thread::sleep(Duration::from_millis(STUCK_AFTER_MS + 2));
+        std::thread::sleep(Duration::from_micros(BUSY_STUCK_AFTER_US + 2_000));
         peer.park.prepare();
         assert!(
-            !stand_in_for_stuck_peers(&shared, 0),
+            !stand_in_for_stuck_peers(&shared, 0, Looker::Idle),
             "a parked peer is idle"
         );
         peer.park.finish();
-        assert!(stand_in_for_stuck_peers(&shared, 0), "running and away");
-        assert_eq!(shared.workers[0].counters.stand_ins.get(), 1);
         assert!(
-            !stand_in_for_stuck_peers(&shared, 0),
-            "stood in for just now"
+            stand_in_for_stuck_peers(&shared, 0, Looker::Busy),
+            "running and away"
         );
-        peer.watch.turned(shared.now_ms());
-        assert!(!stand_in_for_stuck_peers(&shared, 0), "turned just now");
-        assert!(
-            peer.watch.reported.load(Ordering::Relaxed) == 0,
-            "not away long enough"
+        assert_eq!(shared.workers[0].counters.stand_ins.get(), 1);
+        assert_eq!(
+            peer.watch.reported.load(Ordering::Relaxed),
+            0,
+            "not away long enough to be reported"
+        );
+    }
+
+    #[test]
+    fn a_peer_is_stuck_once_away_from_its_reactor_for_the_lookers_period() {
+        let watch = Watch::default();
+        watch.turned(1_000);
+        let idle_at = 1_000 + STUCK_AFTER_US;
+        assert_eq!(watch.stuck(idle_at - 1, STUCK_AFTER_US), None, "fresh");
+        assert_eq!(watch.stuck(idle_at, STUCK_AFTER_US), Some(1_000));
+        assert_eq!(
+            watch.stuck(idle_at, BUSY_STUCK_AFTER_US),
+            None,
+            "a busy looker waits longer"
+        );
+        assert_eq!(
+            watch.stuck(1_000 + BUSY_STUCK_AFTER_US, BUSY_STUCK_AFTER_US),
+            Some(1_000)
+        );
+        // Stood in for: the next stand-in comes a full period after that.
+        watch.stood_in.store(idle_at, Relaxed);
+        assert_eq!(watch.stuck(idle_at + 1, STUCK_AFTER_US), None);
+        assert_eq!(
+            watch.stuck(idle_at + STUCK_AFTER_US, STUCK_AFTER_US),
+            Some(1_000)
         );
     }
 
     #[test]
     fn off_means_no_watch_and_no_stand_in() {
         let shared = shared(2, false);
-        std::thread::sleep(Duration::from_millis(STUCK_AFTER_MS + 2));
-        assert!(!stand_in_for_stuck_peers(&shared, 0));
+        std::thread::sleep(Duration::from_micros(BUSY_STUCK_AFTER_US + 2_000));
+        assert!(!stand_in_for_stuck_peers(&shared, 0, Looker::Idle));
         assert_eq!(watch_interval(&shared, 0), None);
         assert!(watch_interval(&self::shared(2, true), 0).is_some());
         assert_eq!(watch_interval(&self::shared(1, true), 0), None);
@@ -234,17 +289,17 @@ mod tests {
     #[test]
     fn a_stuck_worker_is_reported_once_per_spell() {
         let watch = Watch::default();
-        watch.report(1, 0, REPORT_AFTER_MS - 1);
+        watch.report(1, 0, REPORT_AFTER_US - 1);
         assert_eq!(watch.reported.load(Relaxed), 0);
-        watch.report(1, 0, REPORT_AFTER_MS);
-        assert_eq!(watch.reported.load(Relaxed), REPORT_AFTER_MS);
-        watch.report(1, 0, 10 * REPORT_EVERY_MS);
-        assert_eq!(watch.reported.load(Relaxed), REPORT_AFTER_MS, "same spell");
-        let back = 2 * REPORT_EVERY_MS;
-        watch.report(1, back, back + REPORT_AFTER_MS);
+        watch.report(1, 0, REPORT_AFTER_US);
+        assert_eq!(watch.reported.load(Relaxed), REPORT_AFTER_US);
+        watch.report(1, 0, 10 * REPORT_EVERY_US);
+        assert_eq!(watch.reported.load(Relaxed), REPORT_AFTER_US, "same spell");
+        let back = 2 * REPORT_EVERY_US;
+        watch.report(1, back, back + REPORT_AFTER_US);
         assert_eq!(
             watch.reported.load(Relaxed),
-            back + REPORT_AFTER_MS,
+            back + REPORT_AFTER_US,
             "a new spell"
         );
     }

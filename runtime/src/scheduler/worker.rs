@@ -9,7 +9,8 @@
 //!    thread (as in tokio), while everything in the run queue can move;
 //! 2. every [`EVENT_INTERVAL`] tasks, turns the reactor without waiting and fires due timers,
 //!    so I/O is never starved by a long run queue either; with tasks to spare, wakes a parked
-//!    peer to steal some;
+//!    peer to steal some; and looks for a peer stuck in a task (see
+//!    [`stand_in`](super::stand_in));
 //! 3. out of local work, steals a batch from a peer (see [`steal`](super::steal)), then takes
 //!    one from the injector;
 //! 4. out of all work, stands in for peers stuck in a task (see
@@ -32,8 +33,9 @@ use crossbeam_deque::Steal;
 use super::auto_advance;
 use super::context::{self, EnterGuard};
 use super::poll_histogram::PollSampler;
+use super::stand_in::{self, Looker};
 use super::steal::{self, Rng};
-use super::{stand_in, Local, Remote, Shared};
+use super::{Local, Remote, Shared};
 use crate::task::Runnable;
 use crate::thread_hooks::ThreadHooks;
 
@@ -74,7 +76,7 @@ impl Worker {
         let local = Rc::new(local);
         let shared = local.shared().clone();
         let remote = shared.workers[local.index()].clone();
-        remote.watch.turned(shared.now_ms());
+        remote.watch.turned(shared.now_us());
         Worker {
             remote,
             shared,
@@ -117,6 +119,7 @@ impl Worker {
                     if self.taken % EVENT_INTERVAL == 0 {
                         self.count_busy();
                         self.poll_io(Some(Duration::ZERO));
+                        stand_in::stand_in_for_stuck_peers(&self.shared, self.index, Looker::Busy);
                     }
                 }
                 None => self.park(),
@@ -263,7 +266,8 @@ impl Worker {
         remote.park.prepare();
         let busy = self.has_work()
             || shared.is_closing()
-            || (stand_in::stand_in_for_stuck_peers(shared, self.index) && self.has_work());
+            || (stand_in::stand_in_for_stuck_peers(shared, self.index, Looker::Idle)
+                && self.has_work());
         let timeout = if busy {
             Some(Duration::ZERO)
         } else {
@@ -322,8 +326,8 @@ impl Worker {
             remote.counters.io_events.add(stats.events as u64);
             remote.counters.remote_wakes.add(u64::from(stats.woken_up));
         }
-        let (real_ms, timer_ms) = self.shared.clock().readings();
-        remote.watch.turned(real_ms);
+        let (real_us, timer_ms) = self.shared.clock().readings();
+        remote.watch.turned(real_us);
         remote.timers.fire_tick(timer_ms);
         self.drain_inbox();
         if self.shared.workers.len() > 1 && self.local.run_queue().len() > 1 {

@@ -95,17 +95,23 @@ impl Clock {
     }
 
     /// Milliseconds since the origin on the real clock, paused or not.
+    #[cfg(test)]
     pub(crate) fn real_ms(&self) -> u64 {
         self.ms_since_origin(monotonic_ns())
     }
 
-    /// Milliseconds since the origin on the real clock and on this one, from one read of the
-    /// monotonic clock.
+    /// Microseconds since the origin on the real clock, paused or not.
+    pub(crate) fn real_us(&self) -> u64 {
+        monotonic_ns().saturating_sub(self.origin_ns) / 1_000
+    }
+
+    /// Microseconds since the origin on the real clock and milliseconds on this one, from one
+    /// read of the monotonic clock.
     #[inline]
     pub(crate) fn readings(&self) -> (u64, u64) {
         let real = monotonic_ns();
         (
-            self.ms_since_origin(real),
+            real.saturating_sub(self.origin_ns) / 1_000,
             self.ms_since_origin(self.reading_at(real)),
         )
     }
