@@ -20,10 +20,10 @@ impl Wake for Flag {
     }
 }
 
-/// The reactor's side: an event in turn `turn`, and the wakes it collected.
-fn reactor_event(io: &ScheduledIo, turn: u64, ready: Ready) {
+/// The reactor's side: an event, and the wakes it collected.
+fn reactor_event(io: &ScheduledIo, ready: Ready) {
     let mut wakers = Vec::new();
-    io.set_readiness(turn, ready, &mut wakers);
+    io.set_readiness(ready, &mut wakers);
     wakers.into_iter().for_each(Waker::wake);
 }
 
@@ -44,7 +44,7 @@ fn loom_an_event_during_a_clear_is_never_lost() {
         let flag = Arc::new(Flag(AtomicBool::new(false)));
         let reactor = {
             let io = io.clone();
-            thread::spawn(move || reactor_event(&io, 1, Ready::READABLE))
+            thread::spawn(move || reactor_event(&io, Ready::READABLE))
         };
         let waker = Waker::from(flag.clone());
         let sleeps = task_drains_and_waits(&io, &mut Context::from_waker(&waker));
@@ -64,7 +64,7 @@ fn loom_a_close_during_a_short_read_clear_is_never_lost() {
         let io = loom::sync::Arc::new(ScheduledIo::new());
         let reactor = {
             let io = io.clone();
-            thread::spawn(move || reactor_event(&io, 1, Ready::READABLE | Ready::READ_CLOSED))
+            thread::spawn(move || reactor_event(&io, Ready::READABLE | Ready::READ_CLOSED))
         };
         let flag = Arc::new(Flag(AtomicBool::new(false)));
         let waker = Waker::from(flag.clone());
@@ -106,7 +106,7 @@ fn loom_every_task_waiting_on_one_direction_is_woken() {
                 })
             })
             .collect();
-        reactor_event(&io, 1, Ready::READABLE);
+        reactor_event(&io, Ready::READABLE);
         for task in tasks {
             let (sleeps, flag) = task.join().unwrap();
             assert!(

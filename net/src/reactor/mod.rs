@@ -84,9 +84,6 @@ struct Registrations {
 struct Driver {
     poll: mio::Poll,
     events: mio::Events,
-    /// The number of this turn, stamped on the readiness it sets; starts at 1 because 0 marks
-    /// the initial guess.
-    turn: u64,
     /// Reused between turns so waking allocates nothing.
     wakers: Vec<Waker>,
 }
@@ -114,7 +111,6 @@ impl Reactor {
                 driver: Mutex::new(Driver {
                     poll,
                     events: mio::Events::with_capacity(EVENTS_CAPACITY),
-                    turn: 1,
                     wakers: Vec::new(),
                 }),
                 is_shutdown: AtomicBool::new(false),
@@ -142,10 +138,9 @@ impl Reactor {
         let Driver {
             poll,
             events,
-            turn,
             wakers,
         } = &mut *driver;
-        let stats = self.fetch(poll, events, turn, timeout, wakers)?;
+        let stats = self.fetch(poll, events, timeout, wakers)?;
         crate::wake_all(wakers.drain(..));
         Ok(stats)
     }
@@ -159,22 +154,19 @@ impl Reactor {
     pub fn try_turn_now(&self, wakers: &mut Vec<Waker>) -> Option<io::Result<TurnStats>> {
         let stats = {
             let mut driver = self.inner.driver.try_lock()?;
-            let Driver {
-                poll, events, turn, ..
-            } = &mut *driver;
-            self.fetch(poll, events, turn, Some(Duration::ZERO), wakers)
+            let Driver { poll, events, .. } = &mut *driver;
+            self.fetch(poll, events, Some(Duration::ZERO), wakers)
         };
         crate::wake_all(wakers.drain(..));
         Some(stats)
     }
 
-    /// Polls once (the driver's `poll`, `events` and `turn`) and records the readiness of each
-    /// event, collecting the wakers to wake in `wakers`.
+    /// Polls once (the driver's `poll` and `events`) and records the readiness of each event,
+    /// collecting the wakers to wake in `wakers`.
     fn fetch(
         &self,
         poll: &mut mio::Poll,
         events: &mut mio::Events,
-        turn: &mut u64,
         timeout: Option<Duration>,
         wakers: &mut Vec<Waker>,
     ) -> io::Result<TurnStats> {
@@ -183,7 +175,6 @@ impl Reactor {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(TurnStats::default()),
             Err(e) => return Err(e),
         }
-        *turn = turn.wrapping_add(1).max(1);
         let mut stats = TurnStats::default();
         {
             let ios = self.inner.ios.lock();
@@ -197,7 +188,7 @@ impl Reactor {
                 let token = event.token().0;
                 match ios.slots.get(token & KEY_MASK) {
                     Some((generation, io)) if *generation as usize == token >> KEY_BITS => {
-                        io.set_readiness(*turn, Ready::from_event(event), wakers);
+                        io.set_readiness(Ready::from_event(event), wakers);
                         stats.events += 1;
                     }
                     _ => {}

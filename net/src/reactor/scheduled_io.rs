@@ -6,10 +6,12 @@
 //! here: the reactor ORs new readiness in, and only an operation that saw `WouldBlock` clears it.
 //!
 //! The clear races with the reactor: an event can arrive between the operation's `WouldBlock` and
-//! the clear, and clearing it then would lose it for good. Every update stamps the
-//! word with the number of the reactor's turn; a clear names the turn its readiness was read at
-//! and does nothing if the word has been stamped since. The turn number has 48 bits, so it does
-//! not wrap in practice (an 8-bit one wraps after 256 turns).
+//! the clear, and clearing it then would lose it for good. Every update stamps the word anew (the
+//! stamp counts the events recorded for this source); a clear names the stamp its readiness was
+//! read at and does nothing if the word has been stamped since. The stamp is the source's own,
+//! not the number of a reactor's turn, so the stamps a clear compares come from one sequence
+//! whichever reactor recorded the events. It has 48 bits, so it does not wrap in practice (an
+//! 8-bit one wraps after 256 events).
 //!
 //! The word, from the low bits up:
 //!
@@ -17,7 +19,7 @@
 //! |--------|--------------------------------------------------|
 //! | 0..6   | readable, writable, read closed, write closed, priority, error (a [`Ready`]) |
 //! | 8      | the reactor has shut down                        |
-//! | 16..64 | number of the reactor turn that last set readiness |
+//! | 16..64 | stamp: the number of events recorded so far      |
 //!
 //! A reader and a writer (the two halves of a split stream) wait side by side, and so do
 //! several tasks waiting on one direction (see [`Waiters`]).
@@ -63,10 +65,10 @@ impl Direction {
     }
 }
 
-/// Readiness observed at one turn, handed back to `clear_readiness` after a `WouldBlock`.
+/// Readiness observed at one stamp, handed back to `clear_readiness` after a `WouldBlock`.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ReadyEvent {
-    turn: u64,
+    stamp: u64,
     ready: Ready,
 }
 
@@ -88,9 +90,10 @@ impl ReadyEvent {
 }
 
 const SHUTDOWN: u64 = 1 << 8;
-const TURN_SHIFT: u32 = 16;
-const _: () = assert!(Ready::ALL.bits() < SHUTDOWN && SHUTDOWN < 1 << TURN_SHIFT);
-const TURN_MASK: u64 = (1 << (64 - TURN_SHIFT)) - 1;
+const STAMP_SHIFT: u32 = 16;
+/// One event's worth of stamp.
+const STAMP_ONE: u64 = 1 << STAMP_SHIFT;
+const _: () = assert!(Ready::ALL.bits() < SHUTDOWN && SHUTDOWN < STAMP_ONE);
 
 pub(crate) struct ScheduledIo {
     readiness: AtomicU64,
@@ -98,9 +101,9 @@ pub(crate) struct ScheduledIo {
 }
 
 impl ScheduledIo {
-    /// A new source starts out assumed ready at turn 0, the one number no turn uses: the first
-    /// operation is tried at once (an accepted socket often has its request waiting already),
-    /// and its `WouldBlock` clears the assumption unless a real event has stamped the word.
+    /// A new source starts out assumed ready at stamp 0: the first operation is tried at once
+    /// (an accepted socket often has its request waiting already), and its `WouldBlock` clears
+    /// the assumption unless a real event has stamped the word since.
     pub(crate) fn new() -> ScheduledIo {
         ScheduledIo {
             readiness: AtomicU64::new((Ready::READABLE | Ready::WRITABLE).bits()),
@@ -108,15 +111,15 @@ impl ScheduledIo {
         }
     }
 
-    /// Records readiness seen by the reactor in turn `turn` and collects the wakers to wake. The
-    /// caller wakes them after releasing its locks: a waker may run arbitrary code.
-    pub(crate) fn set_readiness(&self, turn: u64, ready: Ready, wakers: &mut Vec<Waker>) {
-        let stamp = (turn & TURN_MASK) << TURN_SHIFT;
+    /// Records readiness seen by a reactor, stamping the word anew, and collects the wakers to
+    /// wake. The caller wakes them after releasing its locks: a waker may run arbitrary code.
+    pub(crate) fn set_readiness(&self, ready: Ready, wakers: &mut Vec<Waker>) {
         // Release: a task that sees this readiness also sees what the reactor did before it.
         let _ = self
             .readiness
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
-                Some((cur & (Ready::ALL.bits() | SHUTDOWN)) | ready.bits() | stamp)
+                // The stamp wraps after 2^48 events, carrying out of the top bit.
+                Some(cur.wrapping_add(STAMP_ONE) | ready.bits())
             });
         self.waiters.take(
             ready.intersects(Direction::Read.wake_mask()),
@@ -188,7 +191,7 @@ impl ScheduledIo {
         }
         let ready = Ready::from_bits(cur) & mask;
         (!ready.is_empty()).then_some(Ok(ReadyEvent {
-            turn: cur >> TURN_SHIFT,
+            stamp: cur >> STAMP_SHIFT,
             // A `WouldBlock` proves the direction neither ready nor closed (a closed side
             // returns 0 or an error), so everything seen here may be cleared after one.
             ready,
@@ -202,7 +205,7 @@ impl ScheduledIo {
         let _ = self
             .readiness
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
-                (cur >> TURN_SHIFT == event.turn).then_some(cur & !event.ready.bits())
+                (cur >> STAMP_SHIFT == event.stamp).then_some(cur & !event.ready.bits())
             });
     }
 }
@@ -238,7 +241,7 @@ mod tests {
             panic!("a new source is assumed ready");
         };
         // An event lands between the operation's WouldBlock and the clear.
-        io.set_readiness(1, Ready::READABLE, &mut Vec::new());
+        io.set_readiness(Ready::READABLE, &mut Vec::new());
         io.clear_readiness(ev);
         assert!(io.poll_ready(&mut cx, Direction::Read).is_ready());
     }
@@ -255,9 +258,9 @@ mod tests {
         assert!(io.poll_ready(&mut cx, Direction::Read).is_pending());
         // Writability must not wake the reader.
         let mut wakers = Vec::new();
-        io.set_readiness(1, Ready::WRITABLE, &mut wakers);
+        io.set_readiness(Ready::WRITABLE, &mut wakers);
         assert!(wakers.is_empty());
-        io.set_readiness(2, Ready::READ_CLOSED, &mut wakers);
+        io.set_readiness(Ready::READ_CLOSED, &mut wakers);
         wakers.drain(..).for_each(Waker::wake);
         assert!(flag.0.load(Ordering::SeqCst));
         // A closed side stays ready until an operation proves otherwise.
@@ -278,7 +281,7 @@ mod tests {
         io.clear_readiness(ev);
         assert!(io.poll_ready_interest(&mut cx, both).is_pending());
         let mut wakers = Vec::new();
-        io.set_readiness(1, Ready::WRITABLE, &mut wakers);
+        io.set_readiness(Ready::WRITABLE, &mut wakers);
         assert_eq!(wakers.len(), 1, "the task waits in the write direction too");
         let Poll::Ready(Ok(ev)) = io.poll_ready_interest(&mut cx, both) else {
             panic!("writability satisfies an interest in both directions");
@@ -300,12 +303,12 @@ mod tests {
             let mut cx = Context::from_waker(&w);
             assert!(io.poll_ready_interest(&mut cx, interest).is_pending());
             let mut wakers = Vec::new();
-            io.set_readiness(1, Ready::WRITABLE, &mut wakers);
+            io.set_readiness(Ready::WRITABLE, &mut wakers);
             assert!(
                 wakers.is_empty(),
                 "{interest:?} does not wait with the writers"
             );
-            io.set_readiness(2, event, &mut wakers);
+            io.set_readiness(event, &mut wakers);
             wakers.drain(..).for_each(Waker::wake);
             assert!(flag.0.load(Ordering::SeqCst));
             let Poll::Ready(Ok(ev)) = io.poll_ready_interest(&mut cx, interest) else {
