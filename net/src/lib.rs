@@ -39,7 +39,7 @@ mod unix;
 mod wake;
 
 pub use connection::Connection;
-pub use context::{enter, EnterGuard};
+pub use context::{enter, enter_rehoming, EnterGuard, Rehome};
 pub use interest::Interest;
 pub use reactor::{Direction, Evented, Reactor, TurnStats};
 pub use ready::Ready;

@@ -2,15 +2,19 @@
 
 use std::future::poll_fn;
 use std::io;
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use super::rehome::{Home, Registry};
 use super::scheduled_io::{ReadyEvent, ScheduledIo};
 use super::{Direction, Reactor};
 use crate::{Interest, Ready};
 
 /// A mio source registered with one [`Reactor`] for as long as it lives. Dropping it
-/// deregisters the source and then closes it.
+/// deregisters the source and then closes it. (The crate's connected streams are the
+/// exception: a stream may move to the reactor of the loop that keeps serving it; see
+/// [`Rehome`](crate::Rehome).)
 ///
 /// Every socket of this crate is one of these; a source it does not wrap can be driven the
 /// same way:
@@ -32,9 +36,9 @@ use crate::{Interest, Ready};
 /// ```
 pub struct Evented<S: mio::event::Source> {
     source: S,
-    reactor: Reactor,
-    key: usize,
     io: Arc<ScheduledIo>,
+    /// Where the source is registered, and when it moves.
+    home: Home,
 }
 
 impl<S: mio::event::Source> Evented<S> {
@@ -49,12 +53,30 @@ impl<S: mio::event::Source> Evented<S> {
 
     /// Registers `source` with `reactor`, for readiness in both directions and priority.
     pub fn with_reactor(mut source: S, reactor: Reactor) -> io::Result<Evented<S>> {
-        let (key, io) = reactor.register(&mut source)?;
+        let io = Arc::new(ScheduledIo::new());
+        let key = reactor.register(&mut source, io.clone())?;
         Ok(Evented {
             source,
-            reactor,
-            key,
             io,
+            home: Home::fixed(reactor, key),
+        })
+    }
+
+    /// Registers `source`, a connected stream, with the reactor of the current event loop, by
+    /// its descriptor, so that it may move to another loop's reactor later (see
+    /// [`rehome`](super::rehome)).
+    pub(crate) fn movable(source: S) -> io::Result<Evented<S>>
+    where
+        S: AsRawFd,
+    {
+        let reactor = Reactor::current();
+        let fd = source.as_raw_fd();
+        let io = Arc::new(ScheduledIo::new());
+        let key = reactor.add(fd, &io)?;
+        Ok(Evented {
+            source,
+            io,
+            home: Home::movable(reactor, key, fd),
         })
     }
 
@@ -67,14 +89,34 @@ impl<S: mio::event::Source> Evented<S> {
     pub fn into_inner(self) -> S {
         let mut this = std::mem::ManuallyDrop::new(self);
         let this = &mut *this;
-        this.reactor.deregister(this.key, &mut this.source);
+        this.deregister();
         // SAFETY: `this` is never dropped or used again, so each field is read out exactly
         // once and dropped (or returned) exactly once.
         unsafe {
-            drop(std::ptr::read(&this.reactor));
+            drop(std::ptr::read(&this.home));
             drop(std::ptr::read(&this.io));
             std::ptr::read(&this.source)
         }
+    }
+
+    /// Takes the source out of its reactor, wherever it is registered now.
+    fn deregister(&mut self) {
+        match self.home.get_mut() {
+            (registration, true) => registration
+                .reactor
+                .remove(registration.key, registration.fd),
+            (registration, false) => registration
+                .reactor
+                .deregister(registration.key, &mut self.source),
+        }
+    }
+
+    /// Moves the registration to `reactor`, if the source is a connected stream (see
+    /// [`rehome`](super::rehome)). `Ok(false)` if it did not move: the source is of another
+    /// kind, already there, or being moved by another thread.
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn move_to(&self, reactor: &Reactor) -> io::Result<bool> {
+        self.home.move_to(&self.io, reactor)
     }
 
     /// Runs `op` once the source is ready in `direction`, and again after each readiness
@@ -126,7 +168,7 @@ impl<S: mio::event::Source> Evented<S> {
             let event = match self.io.poll_ready(cx, direction) {
                 Poll::Ready(Ok(event)) => event,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => return self.pending(),
             };
             match self.run(event, |s| retry_interrupted(|| op(s))) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
@@ -180,7 +222,10 @@ impl<S: mio::event::Source> Evented<S> {
     /// Waits until the source reports readiness in `direction`, without running an operation.
     /// The readiness stays set until an operation sees `WouldBlock`.
     pub fn poll_ready(&self, cx: &mut Context<'_>, direction: Direction) -> Poll<io::Result<()>> {
-        self.io.poll_ready(cx, direction).map_ok(|_| ())
+        match self.io.poll_ready(cx, direction) {
+            Poll::Ready(ready) => Poll::Ready(ready.map(|_| ())),
+            Poll::Pending => self.pending(),
+        }
     }
 
     /// Waits until the source is ready in any direction of `interest`, and tells which
@@ -190,14 +235,25 @@ impl<S: mio::event::Source> Evented<S> {
         cx: &mut Context<'_>,
         interest: Interest,
     ) -> Poll<io::Result<Ready>> {
-        self.io
-            .poll_ready_interest(cx, interest)
-            .map_ok(ReadyEvent::ready)
+        match self.io.poll_ready_interest(cx, interest) {
+            Poll::Ready(ready) => Poll::Ready(ready.map(ReadyEvent::ready)),
+            Poll::Pending => self.pending(),
+        }
     }
 
-    /// The reactor this source is registered with.
-    pub fn reactor(&self) -> &Reactor {
-        &self.reactor
+    /// `Pending`, for a task that has just stored its waker to wait on the source, after
+    /// noting the wait (which may move the registration to the task's loop: see
+    /// [`rehome`](super::rehome)).
+    #[inline]
+    fn pending<R>(&self) -> Poll<R> {
+        self.home.note_wait(&self.io);
+        Poll::Pending
+    }
+
+    /// The reactor this source is registered with now. (A connected stream may move to
+    /// another reactor while it is shared, hence `&mut`.)
+    pub fn reactor(&mut self) -> &Reactor {
+        &self.home.get_mut().0.reactor
     }
 }
 
@@ -214,7 +270,7 @@ fn retry_interrupted<R>(mut op: impl FnMut() -> io::Result<R>) -> io::Result<R> 
 
 impl<S: mio::event::Source> Drop for Evented<S> {
     fn drop(&mut self) {
-        self.reactor.deregister(self.key, &mut self.source);
+        self.deregister();
     }
 }
 
@@ -233,7 +289,11 @@ mod tests {
     use super::*;
 
     const SCHEDULED_IO: usize = 56;
-    const EVENTED: usize = 40;
+    /// The source (16 bytes in a debug build, where mio keeps the id of its registry beside
+    /// the descriptor; 4, padded to 8, in a release build), the `ScheduledIo` and the `Home`:
+    /// its word (which decides moves with one load on each wait) and the registration (reactor,
+    /// key and descriptor).
+    const EVENTED: usize = 48;
 
     /// Every idle connection pays for these: a change of size is a decision, not an accident.
     #[test]

@@ -1,14 +1,20 @@
 //! loom models of the readiness protocol: the reactor setting readiness races with a task
 //! clearing it after `WouldBlock` and then waiting. Whatever the interleaving, the task either
-//! sees the new readiness or its waker is woken: an event is never lost. Run with
+//! sees the new readiness or its waker is woken: an event is never lost. And of a source's move
+//! to another reactor ([`rehome`](super::rehome)), over a model of the kernel's epoll sets: the
+//! move races with data arriving, the old reactor turning and the other half of the stream, and
+//! still loses no event and leaves one registration. Run with
 //! `RUSTFLAGS="--cfg loom" cargo test -p net --lib loom`.
 
+use std::io;
+use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use loom::thread;
 
+use super::rehome::{Home, Registry};
 use super::scheduled_io::{Direction, ScheduledIo};
 use crate::Ready;
 
@@ -113,6 +119,198 @@ fn loom_every_task_waiting_on_one_direction_is_woken() {
                 !sleeps || flag.0.load(Ordering::SeqCst),
                 "a waiting task was lost"
             );
+        }
+    });
+}
+
+/// A model of the kernel's side of one socket and of the epoll sets watching it (indexed by
+/// reactor id - 1): adding the socket to a set queues an event there at once if it is ready,
+/// data arriving queues one in every set watching it, and removing it from a set drops the
+/// events queued there.
+#[derive(Default)]
+struct Kernel(loom::sync::Mutex<KernelState>);
+
+#[derive(Default)]
+struct KernelState {
+    /// Data waiting in the socket.
+    readable: bool,
+    /// The sets watching the socket: (reactor id, key).
+    watchers: Vec<(u32, u32)>,
+    /// The events queued in each set, by key.
+    queued: [Vec<u32>; 3],
+}
+
+impl Kernel {
+    fn data_arrives(&self) {
+        let mut k = self.0.lock().unwrap();
+        k.readable = true;
+        for (id, key) in k.watchers.clone() {
+            k.queued[id as usize - 1].push(key);
+        }
+    }
+
+    /// A read: takes the data, or `WouldBlock`.
+    fn read(&self) -> io::Result<()> {
+        let mut k = self.0.lock().unwrap();
+        match std::mem::take(&mut k.readable) {
+            true => Ok(()),
+            false => Err(io::ErrorKind::WouldBlock.into()),
+        }
+    }
+}
+
+/// A model of a reactor: its slots, and its epoll set in the kernel model.
+#[derive(Clone)]
+struct ModelReactor {
+    id: u32,
+    kernel: Arc<Kernel>,
+    slots: Arc<loom::sync::Mutex<Vec<Option<Arc<ScheduledIo>>>>>,
+}
+
+impl ModelReactor {
+    fn new(id: u32, kernel: &Arc<Kernel>) -> ModelReactor {
+        ModelReactor {
+            id,
+            kernel: kernel.clone(),
+            slots: Arc::default(),
+        }
+    }
+
+    /// One turn: takes the events queued for this set, then delivers each to its slot, if the
+    /// slot is still there (as `Reactor::fetch` does, under its lock).
+    fn turn(&self) {
+        let keys = std::mem::take(&mut self.kernel.0.lock().unwrap().queued[self.id as usize - 1]);
+        for key in keys {
+            let io = self.slots.lock().unwrap()[key as usize].clone();
+            if let Some(io) = io {
+                reactor_event(&io, Ready::READABLE);
+            }
+        }
+    }
+
+    /// Where `io` is registered in this reactor: (slots holding it, kernel watchers).
+    fn holds(&self, io: &Arc<ScheduledIo>) -> (usize, usize) {
+        let slots = self.slots.lock().unwrap();
+        let in_slots = slots.iter().flatten().filter(|s| Arc::ptr_eq(s, io));
+        let watchers = self.kernel.0.lock().unwrap().watchers.clone();
+        let watching = watchers.iter().filter(|(id, _)| *id == self.id);
+        (in_slots.count(), watching.count())
+    }
+}
+
+impl Registry for ModelReactor {
+    fn id(&self) -> u32 {
+        self.id
+    }
+
+    fn add(&self, _fd: RawFd, io: &Arc<ScheduledIo>) -> io::Result<u32> {
+        let key = {
+            let mut slots = self.slots.lock().unwrap();
+            slots.push(Some(io.clone()));
+            slots.len() as u32 - 1
+        };
+        let mut k = self.kernel.0.lock().unwrap();
+        k.watchers.push((self.id, key));
+        if k.readable {
+            k.queued[self.id as usize - 1].push(key);
+        }
+        Ok(key)
+    }
+
+    fn remove(&self, key: u32, _fd: RawFd) {
+        {
+            let mut k = self.kernel.0.lock().unwrap();
+            k.watchers.retain(|w| *w != (self.id, key));
+            k.queued[self.id as usize - 1].retain(|q| *q != key);
+        }
+        self.slots.lock().unwrap()[key as usize] = None;
+    }
+}
+
+/// A source registered with model reactor `a`, whose task drained it and found it empty.
+fn drained_source(a: &ModelReactor, kernel: &Kernel) -> (Arc<ScheduledIo>, Home<ModelReactor>) {
+    let io = Arc::new(ScheduledIo::new());
+    let key = a.add(0, &io).unwrap();
+    let Poll::Ready(Ok(event)) =
+        io.poll_ready(&mut Context::from_waker(Waker::noop()), Direction::Read)
+    else {
+        panic!("a new source is assumed ready");
+    };
+    assert!(kernel.read().is_err(), "no data yet");
+    io.clear_readiness(event);
+    (io, Home::movable(a.clone(), key, 0))
+}
+
+#[test]
+fn loom_a_move_loses_no_event() {
+    // The task, on the loop of `b`, waits on a source registered with `a` and moves it to `b`,
+    // while data arrives and `a`'s loop (or a peer standing in for it) turns `a`. Afterwards
+    // `b`'s loop turns `b`: whatever the interleaving, the task saw the data or was woken.
+    loom::model(|| {
+        let kernel = Arc::new(Kernel::default());
+        let (a, b) = (ModelReactor::new(1, &kernel), ModelReactor::new(2, &kernel));
+        let (io, home) = drained_source(&a, &kernel);
+        let peer = {
+            let kernel = kernel.clone();
+            thread::spawn(move || kernel.data_arrives())
+        };
+        let old_loop = {
+            let a = a.clone();
+            thread::spawn(move || a.turn())
+        };
+        let flag = Arc::new(Flag(AtomicBool::new(false)));
+        let waker = Waker::from(flag.clone());
+        let sleeps = io
+            .poll_ready(&mut Context::from_waker(&waker), Direction::Read)
+            .is_pending();
+        assert!(home.move_to(&io, &b).unwrap());
+        peer.join().unwrap();
+        old_loop.join().unwrap();
+        b.turn();
+        assert!(
+            !sleeps || flag.0.load(Ordering::SeqCst),
+            "data arrived while the source moved, and its task was never woken"
+        );
+        assert_eq!((a.holds(&io), b.holds(&io)), ((0, 0), (1, 1)));
+    });
+}
+
+#[test]
+fn loom_moves_from_both_halves_leave_one_registration() {
+    // The two halves of a split stream, waiting on two loops' threads, move the registration
+    // at once, each to its own loop, while one of them waits to write: the move lock lets one
+    // through at a time (loom checks that no two threads touch the registration at once), and
+    // the source ends registered in exactly one place, the one the home word names.
+    loom::model(|| {
+        let kernel = Arc::new(Kernel::default());
+        let reactors: Vec<_> = (1..=3).map(|id| ModelReactor::new(id, &kernel)).collect();
+        let (io, home) = drained_source(&reactors[0], &kernel);
+        let home = Arc::new(home);
+        let halves: Vec<_> = [1, 2]
+            .map(|i| {
+                let (io, home, to) = (io.clone(), home.clone(), reactors[i].clone());
+                thread::spawn(move || {
+                    let _ =
+                        io.poll_ready(&mut Context::from_waker(Waker::noop()), Direction::Write);
+                    home.move_to(&io, &to).unwrap()
+                })
+            })
+            .into_iter()
+            .collect();
+        let moved = halves
+            .into_iter()
+            .filter_map(|h| h.join().unwrap().then_some(()))
+            .count();
+        assert!(moved >= 1, "a lone mover always gets through");
+        let mut home = Arc::try_unwrap(home).ok().unwrap();
+        let (registration, movable) = home.get_mut();
+        assert!(movable);
+        for reactor in &reactors {
+            let expected = match reactor.id == registration.reactor.id {
+                true => (1, 1),
+                false => (0, 0),
+            };
+            assert_eq!(reactor.holds(&io), expected, "reactor {}", reactor.id);
         }
     });
 }

@@ -21,11 +21,12 @@
 mod evented;
 #[cfg(all(test, loom))]
 mod loom_tests;
+mod rehome;
 mod scheduled_io;
 mod waiters;
 
 use std::io;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
@@ -66,6 +67,9 @@ pub struct Reactor {
 }
 
 struct Inner {
+    /// Unique in the process (see `Reactor::new`): what a source compares with the current
+    /// thread's reactor on each wait (see [`rehome`]).
+    id: u32,
     registry: mio::Registry,
     waker: mio::Waker,
     ios: Mutex<Registrations>,
@@ -103,8 +107,16 @@ impl Reactor {
         let poll = mio::Poll::new()?;
         let registry = poll.registry().try_clone()?;
         let waker = mio::Waker::new(&registry, WAKE_TOKEN)?;
+        // Ids start at 1, 0 being no reactor's. Should they wrap, after 2^32 reactors, two
+        // reactors with one id only keep a source from moving between them.
+        static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+        let id = match NEXT_ID.fetch_add(1, Ordering::Relaxed) {
+            0 => NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            id => id,
+        };
         Ok(Reactor {
             inner: Arc::new(Inner {
+                id,
                 registry,
                 waker,
                 ios: Mutex::new(Registrations::default()),
@@ -226,16 +238,23 @@ impl Reactor {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
+    /// This reactor's id, unique in the process and never 0.
+    pub(crate) fn id(&self) -> u32 {
+        self.inner.id
+    }
+
     /// The number of sources currently registered.
     pub fn registrations(&self) -> usize {
         self.inner.ios.lock().slots.len()
     }
 
+    /// Registers `source`, whose readiness `io` records (a new source's, or that of a source
+    /// moving here from another reactor), and returns its key.
     fn register(
         &self,
         source: &mut impl mio::event::Source,
-    ) -> io::Result<(usize, Arc<ScheduledIo>)> {
-        let io = Arc::new(ScheduledIo::new());
+        io: Arc<ScheduledIo>,
+    ) -> io::Result<u32> {
         let (key, generation) = {
             let mut ios = self.inner.ios.lock();
             if self.inner.is_shutdown.load(Ordering::Relaxed) {
@@ -246,7 +265,7 @@ impl Reactor {
             // Generations run up to 2^31 - 1 so that no token equals `WAKE_TOKEN`.
             ios.generation = (ios.generation + 1) & (u32::MAX >> 1);
             let generation = ios.generation;
-            (ios.slots.insert((generation, io.clone())), generation)
+            (ios.slots.insert((generation, io)), generation)
         };
         assert!(
             key <= KEY_MASK,
@@ -259,14 +278,14 @@ impl Reactor {
             self.inner.ios.lock().slots.remove(key);
             return Err(e);
         }
-        Ok((key, io))
+        Ok(key as u32)
     }
 
-    fn deregister(&self, key: usize, source: &mut impl mio::event::Source) {
+    fn deregister(&self, key: u32, source: &mut impl mio::event::Source) {
         // Deregistering can only fail if the fd was never registered or is already closed,
         // neither of which an `Evented` allows; the slot is freed either way.
         let _ = self.inner.registry.deregister(source);
-        self.inner.ios.lock().slots.remove(key);
+        self.inner.ios.lock().slots.remove(key as usize);
     }
 }
 

@@ -81,7 +81,7 @@ impl TcpStream {
 
     pub(crate) fn from_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
-            io: Evented::new(stream)?,
+            io: Evented::movable(stream)?,
         })
     }
 

@@ -69,7 +69,7 @@ impl UnixStream {
 
     pub(crate) fn from_mio(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
         Ok(UnixStream {
-            io: Evented::new(stream)?,
+            io: Evented::movable(stream)?,
         })
     }
 
