@@ -7,6 +7,11 @@
 //! With `--unbuffered`, a connection holds no buffer while it waits for data (see
 //! `echo_unbuffered`): the way to hold very many mostly idle connections.
 //!
+//! With `--one-listener`, it accepts on one listener, on worker 0, and spawns a task per
+//! connection, as most tokio servers do: every connection starts on worker 0 and the other
+//! loops get work only by stealing (or, with `RUNTIME_REHOME=1`, by taking connections over;
+//! see `Builder::rehome`). Ctrl-C then ends it at once.
+//!
 //! A connection is closed once the idle timeout (`IDLE_TIMEOUT_SECS`, 60 by default) has
 //! passed since it last sent bytes: it sent nothing more, or did not take its echo.
 
@@ -23,6 +28,9 @@ use support::idle::Idle;
 async fn main() -> std::io::Result<()> {
     let unbuffered = support::flag("unbuffered");
     let idle = support::idle_timeout();
+    if support::flag("one-listener") {
+        return one_listener(unbuffered, idle).await;
+    }
     let server = runtime::net::serve(
         support::listen_addr("127.0.0.1:7000"),
         // Either future, not an `async` block awaiting one: that would hold the stream and
@@ -38,6 +46,25 @@ async fn main() -> std::io::Result<()> {
     support::report_metrics();
     let banner = format!("echo listening on {}", server.local_addr());
     support::serve_until_signal(server, banner).await
+}
+
+/// Accepts on one listener, on this loop (worker 0, where `main` runs), and spawns a task per
+/// connection; runs until the process is killed.
+async fn one_listener(unbuffered: bool, idle: Option<Duration>) -> std::io::Result<()> {
+    support::report_metrics();
+    let listener = runtime::net::TcpListener::bind(support::listen_addr("127.0.0.1:7000"))?;
+    eprintln!(
+        "echo listening on {} (one listener)",
+        listener.local_addr()?
+    );
+    loop {
+        let (stream, _) = listener.accept().await?;
+        drop(runtime::spawn(if unbuffered {
+            Either::Left(echo_unbuffered(stream, idle))
+        } else {
+            Either::Right(echo(stream, idle))
+        }));
+    }
 }
 
 async fn echo(mut stream: TcpStream, idle: Option<Duration>) {

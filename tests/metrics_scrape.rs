@@ -17,7 +17,7 @@ use support::ExampleServer;
 const CONNECTIONS: usize = 32;
 const WORKERS: [&str; 2] = ["0", "1"];
 
-const PER_WORKER_COUNTERS: [&str; 11] = [
+const PER_WORKER_COUNTERS: [&str; 12] = [
     "runtime_worker_polls_total",
     "runtime_worker_steals_total",
     "runtime_worker_steal_attempts_total",
@@ -27,6 +27,7 @@ const PER_WORKER_COUNTERS: [&str; 11] = [
     "runtime_worker_remote_wakes_total",
     "runtime_worker_injector_pulls_total",
     "runtime_worker_stand_ins_total",
+    "runtime_worker_moves_total",
     "runtime_worker_accepted_connections_total",
     "runtime_worker_busy_seconds_total",
 ];

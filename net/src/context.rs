@@ -52,9 +52,9 @@ use crate::Reactor;
 /// # std::io::Result::Ok(())
 /// ```
 pub trait Rehome {
-    /// Whether the loop whose reactor is `home` is behind with its work (tasks queued, or a
-    /// task keeping it from its reactor), so that a connection of it served from this thread
-    /// should move here.
+    /// Whether the loop whose reactor is `home` is behind with its work (a task keeping it
+    /// from its reactor, or more work than it can do for a while), so that a connection of it
+    /// served from this thread should move here.
     fn home_is_behind(&self, home: &Reactor) -> bool;
 
     /// A connection has just moved to this thread's loop.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use crate::scheduler::MAX_WORKERS;
+use crate::scheduler::{Balancing, MAX_WORKERS};
 use crate::thread_hooks::ThreadHooks;
 use crate::Runtime;
 use crate::{blocking, fd_limit};
@@ -21,6 +21,10 @@ pub const STEALING_ENV: &str = "RUNTIME_STEALING";
 /// The environment variable that turns stand-ins for stuck loops off (`0` or `off`) when the
 /// code does not choose; see [`Builder::stand_in`].
 pub const STAND_IN_ENV: &str = "RUNTIME_STAND_IN";
+/// The environment variable that turns the moving of connections to the loops that serve them
+/// on (`1` or `on`) or off (`0` or `off`) when the code does not choose; see
+/// [`Builder::rehome`].
+pub const REHOME_ENV: &str = "RUNTIME_REHOME";
 
 /// Builds a [`Runtime`] with custom settings.
 ///
@@ -44,6 +48,7 @@ pub struct Builder {
     pin: Option<bool>,
     stealing: Option<bool>,
     stand_in: Option<bool>,
+    rehome: Option<bool>,
     max_blocking_threads: usize,
     blocking_keep_alive: Duration,
     raise_fd_limit: bool,
@@ -61,9 +66,9 @@ impl Default for Builder {
 impl Builder {
     /// Default settings: one worker per CPU this process may run on (or `RUNTIME_WORKERS` of
     /// them), threads named `runtime-N`, workers not pinned (unless `RUNTIME_PIN=1`), stealing
-    /// and stand-ins on (unless `RUNTIME_STEALING=0`, `RUNTIME_STAND_IN=0`), up to 512
-    /// blocking threads kept 10 s when idle, and the process's limit on open files raised to
-    /// its hard limit.
+    /// and stand-ins on (unless `RUNTIME_STEALING=0`, `RUNTIME_STAND_IN=0`), connections not
+    /// moved between loops (unless `RUNTIME_REHOME=1`), up to 512 blocking threads kept 10 s
+    /// when idle, and the process's limit on open files raised to its hard limit.
     pub fn new() -> Builder {
         Builder {
             workers: None,
@@ -71,6 +76,7 @@ impl Builder {
             pin: None,
             stealing: None,
             stand_in: None,
+            rehome: None,
             // As tokio's: blocking threads mostly wait on the OS, so many can run at once.
             max_blocking_threads: 512,
             blocking_keep_alive: Duration::from_secs(10),
@@ -137,6 +143,38 @@ impl Builder {
     /// ```
     pub fn stand_in(mut self, stand_in: bool) -> Builder {
         self.stand_in = Some(stand_in);
+        self
+    }
+
+    /// Whether a connection moves to the loop that keeps serving it (off by default, or as
+    /// `RUNTIME_REHOME` says). A socket is registered with the loop it was created (accepted)
+    /// on, and its task is woken there: a task that an idle peer steals, or runs for a loop
+    /// stuck in a task (see [`stand_in`](Self::stand_in)), goes back at its next wake. With
+    /// this on, a connection whose task waited on another loop's thread 4 times in a row
+    /// while its own loop was behind moves its registration to that loop, and its task's
+    /// wakes come from there from then on. A loop is behind when it is stuck in a task (away
+    /// from its reactor for 10 ms), or when it has tasks queued and has not run out of work
+    /// once in the last 10 ms: lasting overload, unlike two busy loops that trade tasks now
+    /// and then, between which connections would only go back and forth. A connection that
+    /// moved stays at least 100 ms where it went. Listeners, datagram sockets and pipes never
+    /// move; the halves of a split stream move together. Each move is counted in
+    /// [`WorkerMetrics::moves`](crate::WorkerMetrics::moves) of the loop it went to.
+    ///
+    /// It is off by default: on the 2 shared cores we measure on, it changed nothing in the
+    /// TCP round-trip micro-benchmarks nor for an echo server accepting every connection on
+    /// one loop (see BENCHMARKS.md), which is too little evidence to change every server's
+    /// behavior. Where it pays is a loop stuck in a task: its connections move to the loops
+    /// serving them, which answer them at once instead of whenever a stand-in next turns the
+    /// stuck loop's reactor. Either way a server pays one compare per wait for it.
+    ///
+    /// ```
+    /// let runtime = runtime::Builder::new().workers(2).rehome(true).build()?;
+    /// let moved: u64 = runtime.metrics().workers.iter().map(|w| w.moves).sum();
+    /// assert_eq!(moved, 0);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn rehome(mut self, rehome: bool) -> Builder {
+        self.rehome = Some(rehome);
         self
     }
 
@@ -253,18 +291,23 @@ impl Builder {
                 None => std::thread::available_parallelism().map_or(1, usize::from),
             },
         };
-        let pin = self
-            .pin
-            .unwrap_or_else(|| match std::env::var(PIN_ENV).as_deref() {
-                Ok("0" | "off" | "false") => false,
-                Ok("1" | "on" | "true") => true,
-                // Off unless asked for: a pinned loop cannot move off a core another busy
-                // process uses (see BENCHMARKS.md). On a machine the server has to itself,
-                // pinning is the better bet.
-                _ => false,
-            });
-        let stealing = self.stealing.unwrap_or_else(|| !off_in_env(STEALING_ENV));
-        let stand_in = self.stand_in.unwrap_or_else(|| !off_in_env(STAND_IN_ENV));
+        // Off unless asked for: a pinned loop cannot move off a core another busy process uses
+        // (see BENCHMARKS.md). On a machine the server has to itself, pinning is the better bet.
+        let pin = self.pin.or_else(|| switch_in_env(PIN_ENV)).unwrap_or(false);
+        let balancing = Balancing {
+            stealing: self
+                .stealing
+                .or_else(|| switch_in_env(STEALING_ENV))
+                .unwrap_or(true),
+            stand_in: self
+                .stand_in
+                .or_else(|| switch_in_env(STAND_IN_ENV))
+                .unwrap_or(true),
+            rehome: self
+                .rehome
+                .or_else(|| switch_in_env(REHOME_ENV))
+                .unwrap_or(false),
+        };
         if self.raise_fd_limit {
             // Best effort: a server that cannot raise it still runs, with fewer connections.
             let _ = fd_limit::raise();
@@ -281,21 +324,18 @@ impl Builder {
             thread_name: self.thread_name.clone(),
             hooks: hooks.clone(),
         };
-        Runtime::start(
-            workers,
-            &self.thread_name,
-            pin,
-            stealing,
-            stand_in,
-            blocking,
-            hooks,
-        )
+        Runtime::start(workers, &self.thread_name, pin, balancing, blocking, hooks)
     }
 }
 
-/// Whether environment variable `name` turns its feature off.
-fn off_in_env(name: &str) -> bool {
-    matches!(std::env::var(name).as_deref(), Ok("0" | "off" | "false"))
+/// Whether environment variable `name` turns its feature on (`1`, `on`, `true`) or off (`0`,
+/// `off`, `false`); `None` if it is not set, or set to something else.
+fn switch_in_env(name: &str) -> Option<bool> {
+    match std::env::var(name).as_deref() {
+        Ok("1" | "on" | "true") => Some(true),
+        Ok("0" | "off" | "false") => Some(false),
+        _ => None,
+    }
 }
 
 fn workers_from_env() -> io::Result<Option<usize>> {

@@ -124,7 +124,7 @@ pub mod time;
 
 use std::future::Future;
 
-pub use builder::{Builder, PIN_ENV, STAND_IN_ENV, STEALING_ENV, WORKERS_ENV};
+pub use builder::{Builder, PIN_ENV, REHOME_ENV, STAND_IN_ENV, STEALING_ENV, WORKERS_ENV};
 pub use handle::{EnterGuard, Handle, Id, TryCurrentError};
 pub use join_set::JoinSet;
 pub use macros::{main, test};

@@ -30,7 +30,7 @@ use crate::affinity;
 use crate::blocking;
 use crate::handle::{EnterGuard, Handle};
 use crate::scheduler::metrics::RuntimeMetrics;
-use crate::scheduler::{self, context, Local, Shared};
+use crate::scheduler::{self, context, Balancing, Local, Shared};
 use crate::task::JoinHandle;
 use crate::thread_hooks::ThreadHooks;
 
@@ -62,12 +62,11 @@ impl Runtime {
         workers: usize,
         name: &str,
         pin: bool,
-        stealing: bool,
-        stand_in: bool,
+        balancing: Balancing,
         blocking: blocking::Config,
         hooks: ThreadHooks,
     ) -> std::io::Result<Runtime> {
-        let (shared, queues) = Shared::new(workers, stealing, stand_in, blocking, hooks)?;
+        let (shared, queues) = Shared::new(workers, balancing, blocking, hooks)?;
         let shared = Arc::new(shared);
         let cores = if pin { affinity::cores() } else { Vec::new() };
         if pin {

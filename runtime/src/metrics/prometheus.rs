@@ -51,6 +51,7 @@ use crate::Handle;
 /// | `runtime_worker_remote_wakes_total` | counter | [`WorkerMetrics::remote_wakes`] |
 /// | `runtime_worker_injector_pulls_total` | counter | [`WorkerMetrics::injector_pulls`] |
 /// | `runtime_worker_stand_ins_total` | counter | [`WorkerMetrics::stand_ins`] |
+/// | `runtime_worker_moves_total` | counter | [`WorkerMetrics::moves`] |
 /// | `runtime_worker_accepted_connections_total` | counter | [`WorkerMetrics::accepted`] |
 /// | `runtime_worker_busy_seconds_total` | counter | [`WorkerMetrics::busy_duration`] |
 /// | `runtime_worker_live_connections` | gauge | [`WorkerMetrics::live_connections`] |
@@ -84,7 +85,7 @@ impl PrometheusCollector for Collector {
 type PerWorker = (&'static str, &'static str, fn(&WorkerMetrics) -> u64);
 
 /// The per-worker counters (their names before `_total`).
-const COUNTERS: [PerWorker; 10] = [
+const COUNTERS: [PerWorker; 11] = [
     ("runtime_worker_polls", "Tasks polled.", |w| w.polls),
     (
         "runtime_worker_steals",
@@ -125,6 +126,11 @@ const COUNTERS: [PerWorker; 10] = [
         "runtime_worker_stand_ins",
         "Turns of a stuck peer's reactor done on its behalf.",
         |w| w.stand_ins,
+    ),
+    (
+        "runtime_worker_moves",
+        "Connections moved to the worker's loop from a loop that was behind.",
+        |w| w.moves,
     ),
     (
         "runtime_worker_accepted_connections",

@@ -13,6 +13,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use super::metrics::LiveConnections;
+use super::rehome::Balance;
 use super::{Local, Shared};
 use crate::time::{self, Adder};
 
@@ -43,8 +44,15 @@ impl Drop for EnterGuard {
 
 /// Makes this thread worker `local` until the guard drops.
 pub(crate) fn enter_worker(local: Rc<Local>) -> EnterGuard {
-    let remote = &local.shared().workers[local.index()];
-    let reactor = net::enter(&remote.reactor);
+    let shared = local.shared();
+    let remote = &shared.workers[local.index()];
+    let reactor = match shared.rehome {
+        true => {
+            let balance = Balance::new(shared.clone(), local.index());
+            net::enter_rehoming(&remote.reactor, Rc::new(balance))
+        }
+        false => net::enter(&remote.reactor),
+    };
     let timers = time::current::enter(remote.timers.clone(), Adder::Owner);
     enter(Current::Worker(local), reactor, timers)
 }

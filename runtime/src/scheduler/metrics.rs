@@ -78,6 +78,8 @@ pub(crate) struct Counters {
     pub(crate) remote_wakes: Counter,
     pub(crate) injector_pulls: Counter,
     pub(crate) stand_ins: Counter,
+    /// Connections moved to this worker's loop (see `rehome`).
+    pub(crate) moves: Counter,
     pub(crate) accepted: Counter,
     /// Nanoseconds spent outside `epoll_wait`, up to the last park or look at the reactor.
     pub(crate) busy_ns: Counter,
@@ -107,6 +109,7 @@ impl Counters {
             remote_wakes: self.remote_wakes.get(),
             injector_pulls: self.injector_pulls.get(),
             stand_ins: self.stand_ins.get(),
+            moves: self.moves.get(),
             accepted: self.accepted.get(),
             pinned: self.pinned.load(Ordering::Relaxed),
         }
@@ -138,6 +141,9 @@ pub struct WorkerMetrics {
     /// Turns of a stuck peer's reactor done on the peer's behalf (see
     /// [`Builder::stand_in`](crate::Builder::stand_in)).
     pub stand_ins: u64,
+    /// Connections moved to this worker's loop from a loop that was behind, because this one
+    /// kept serving them (see [`Builder::rehome`](crate::Builder::rehome)).
+    pub moves: u64,
     /// Connections accepted on this worker's loop by [`serve`](crate::net::serve).
     pub accepted: u64,
     /// Connections accepted on this worker's loop by [`serve`](crate::net::serve) whose task

@@ -6,7 +6,8 @@
 //! - [`context`]: which worker (if any) the current thread is; [`local`]: a worker's own
 //!   queues.
 //! - [`worker`]: the loop itself; [`steal`]: taking work from peers; [`stand_in`]: turning
-//!   the reactor of a peer stuck in a task, and telling the user about it.
+//!   the reactor of a peer stuck in a task, and telling the user about it; [`rehome`]: taking
+//!   connections from loops that are behind.
 //! - [`park`], [`inbox`], [`idle`]: the protocols that let a worker sleep in `epoll_wait`
 //!   without missing work, and keep wake-ups of sleeping workers rare.
 //! - [`waiter`]: `block_on` on a thread that is no worker.
@@ -23,6 +24,7 @@ mod local;
 pub(crate) mod metrics;
 mod park;
 pub(crate) mod poll_histogram;
+mod rehome;
 mod shared;
 mod shutdown;
 mod spawn;
@@ -39,7 +41,7 @@ mod queue_props;
 mod shutdown_tests;
 
 pub(crate) use local::Local;
-pub(crate) use shared::{Remote, Shared};
+pub(crate) use shared::{Balancing, Remote, Shared};
 pub(crate) use shutdown::drop_stealable;
 pub(crate) use spawn::{on_each_worker, Placement, MAX_WORKERS};
 pub(crate) use waiter::{assert_may_block, block_on};

@@ -39,6 +39,9 @@ pub(crate) struct Shared {
     /// Whether idle workers stand in for peers stuck in a task (see `stand_in`): never with one
     /// worker, which has no peer.
     pub(crate) stand_in: bool,
+    /// Whether workers take connections from loops that are behind (see `rehome`): never with
+    /// one worker.
+    pub(crate) rehome: bool,
     /// The clock of the stand-ins' watch and of every worker's timers.
     clock: Clock,
     pub(crate) blocking: blocking::Pool,
@@ -49,6 +52,18 @@ pub(crate) struct Shared {
     /// Workers that have not finished dropping their pinned tasks.
     running: AtomicUsize,
     closing: AtomicBool,
+}
+
+/// Which of the ways of evening out the load between workers are on; see
+/// [`Builder`](crate::Builder).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Balancing {
+    /// Idle workers take tasks from busy ones (`steal`).
+    pub(crate) stealing: bool,
+    /// Idle workers turn the reactors of peers stuck in a task (`stand_in`).
+    pub(crate) stand_in: bool,
+    /// Workers take connections from loops that are behind (`rehome`).
+    pub(crate) rehome: bool,
 }
 
 /// The part of a worker that other threads reach.
@@ -72,8 +87,7 @@ impl Shared {
     /// The shared state and each worker's run queue, whose stealer the shared state holds.
     pub(crate) fn new(
         workers: usize,
-        stealing: bool,
-        stand_in: bool,
+        balancing: Balancing,
         blocking: blocking::Config,
         hooks: ThreadHooks,
     ) -> std::io::Result<(Shared, Vec<deque::Worker<Runnable>>)> {
@@ -104,8 +118,9 @@ impl Shared {
             injector: Injector::new(),
             registry: Registry::new(workers),
             idle: Idle::new(workers),
-            stealing,
-            stand_in: stand_in && workers > 1,
+            stealing: balancing.stealing,
+            stand_in: balancing.stand_in && workers > 1,
+            rehome: balancing.rehome && workers > 1,
             clock,
             blocking: blocking::Pool::new(blocking),
             hooks,

@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::task::Waker;
 use std::time::Duration;
 
-use super::Shared;
+use super::{Remote, Shared};
 use crate::time::Timers;
 
 /// A running peer that has not turned its reactor for this long is stuck, for an idle worker:
@@ -125,6 +125,13 @@ pub(super) enum Looker {
     Busy,
 }
 
+/// How long `peer` has been away from its own reactor at `now_us` while running, whoever
+/// stood in for it meanwhile; `None` if it sleeps (see `rehome`, which moves connections away
+/// from a loop stuck in a task).
+pub(super) fn away_for(peer: &Remote, now_us: u64) -> Option<u64> {
+    (!peer.park.is_parked()).then(|| now_us.saturating_sub(peer.watch.last_turn.load(Relaxed)))
+}
+
 /// Turns the reactor and fires the timers of every peer stuck in a task, at most once per
 /// stuck period each (see the module doc for `looker`). True if any was turned (its woken
 /// tasks may now be in `me`'s queue).
@@ -184,6 +191,7 @@ pub(super) fn turn_for(reactor: &net::Reactor, timers: &Timers, wakers: &mut Vec
 mod tests {
     use super::*;
     use crate::blocking;
+    use crate::scheduler::Balancing;
     use crate::thread_hooks::ThreadHooks;
     use std::sync::atomic::Ordering;
 
@@ -194,7 +202,12 @@ mod tests {
             thread_name: "test".to_owned(),
             hooks: ThreadHooks::default(),
         };
-        Shared::new(workers, true, stand_in, blocking, ThreadHooks::default())
+        let balancing = Balancing {
+            stealing: true,
+            stand_in,
+            rehome: false,
+        };
+        Shared::new(workers, balancing, blocking, ThreadHooks::default())
             .unwrap()
             .0
     }

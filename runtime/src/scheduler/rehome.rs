@@ -1,0 +1,163 @@
+//! Taking connections from loops that are behind: the scheduler's half of moving a connection
+//! to the loop that keeps serving it (the reactor's half, which counts the waits, decides and
+//! moves the registration, is `net`'s; see [`net::Rehome`]).
+//!
+//! With [`Builder::rehome`](crate::Builder::rehome) on, each worker enters its reactor with a
+//! [`Balance`] hook. A connection whose task keeps waiting on a worker while its socket is
+//! registered with another then asks the hook whether that other loop is behind, and moves if
+//! so; its task's wakes then come from the new loop's reactor, so it stays there (a task goes
+//! where it is woken).
+//!
+//! A loop is behind when it is stuck in a task, away from its reactor for [`STUCK_FOR_US`]
+//! (the stand-ins serve its connections meanwhile, see [`stand_in`](super::stand_in), but each
+//! event then waits for one of their turns), or when it has tasks queued and has not once run
+//! out of work (looked for tasks to steal, or slept) in the last [`BUSY_FOR_US`]. The second is what tells lasting overload, where a peer keeps
+//! stealing from one loop, from two loops that are both busy and trade tasks now and then: each
+//! of those runs dry every so often, and a connection moved between them would only be moved
+//! back. The hook samples each peer's count of dry runs (its steal attempts and sleeps, which
+//! the peer counts anyway) and when it changed last, so that the workers pay nothing for it.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use super::{stand_in, Remote, Shared};
+
+/// A loop away from its reactor for this long (in microseconds) is stuck in a task: longer than
+/// a long poll or a time slice the OS gave another thread, which the stand-ins cover.
+const STUCK_FOR_US: u64 = 10_000;
+/// A loop with tasks queued that has not run out of work for this long (in microseconds) is
+/// behind.
+const BUSY_FOR_US: u64 = 10_000;
+
+/// The hook a worker enters its reactor with, answering for worker `index`.
+pub(crate) struct Balance {
+    shared: Arc<Shared>,
+    index: usize,
+    /// Per worker: its count of dry runs when this hook last saw it change, and when; `None`
+    /// before the first look.
+    seen: RefCell<Vec<Option<DryRuns>>>,
+}
+
+#[derive(Clone, Copy)]
+struct DryRuns {
+    count: u64,
+    since_us: u64,
+}
+
+impl Balance {
+    pub(crate) fn new(shared: Arc<Shared>, index: usize) -> Balance {
+        let seen = RefCell::new(vec![None; shared.workers.len()]);
+        Balance {
+            shared,
+            index,
+            seen,
+        }
+    }
+
+    /// Whether `peer`, worker `i`, may have run out of work in the last `BUSY_FOR_US` before
+    /// `now_us`: it has, or this hook has not watched it that long.
+    fn ran_dry_lately(&self, i: usize, peer: &Remote, now_us: u64) -> bool {
+        let count = peer.counters.steal_attempts.get() + peer.counters.parks.get();
+        let since_us = match &mut self.seen.borrow_mut()[i] {
+            Some(seen) if seen.count == count => seen.since_us,
+            seen => {
+                *seen = Some(DryRuns {
+                    count,
+                    since_us: now_us,
+                });
+                now_us
+            }
+        };
+        now_us.saturating_sub(since_us) < BUSY_FOR_US
+    }
+}
+
+impl net::Rehome for Balance {
+    fn home_is_behind(&self, home: &net::Reactor) -> bool {
+        // A reactor of another runtime is none of this one's business.
+        let Some((i, peer)) =
+            (self.shared.workers.iter().enumerate()).find(|(_, w)| w.reactor.ptr_eq(home))
+        else {
+            return false;
+        };
+        let now_us = self.shared.now_us();
+        let stuck = stand_in::away_for(peer, now_us).is_some_and(|away| away >= STUCK_FOR_US);
+        stuck || (!self.ran_dry_lately(i, peer, now_us) && !peer.stealer.is_empty())
+    }
+
+    fn moved_here(&self) {
+        // On this worker's thread, the counter's one writer.
+        self.shared.workers[self.index].counters.moves.add(1);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::time::Duration;
+
+    use net::Rehome;
+
+    use super::*;
+    use crate::blocking;
+    use crate::scheduler::Balancing;
+    use crate::thread_hooks::ThreadHooks;
+
+    #[test]
+    fn a_loop_is_behind_when_stuck_or_busy_without_a_break() {
+        let blocking = blocking::Config {
+            max_threads: 1,
+            keep_alive: Duration::from_secs(1),
+            thread_name: "test".to_owned(),
+            hooks: ThreadHooks::default(),
+        };
+        let balancing = Balancing {
+            stealing: true,
+            stand_in: true,
+            rehome: true,
+        };
+        let (shared, queues) = Shared::new(2, balancing, blocking, ThreadHooks::default()).unwrap();
+        let shared = Arc::new(shared);
+        let balance = Balance::new(shared.clone(), 1);
+        let home = &shared.workers[0];
+        let busy_for = || {
+            std::thread::sleep(Duration::from_micros(BUSY_FOR_US + 2_000));
+            // Turning its reactor all along: not stuck.
+            home.watch.turned(shared.now_us());
+        };
+        home.watch.turned(shared.now_us());
+        assert!(!balance.home_is_behind(&home.reactor), "running, idle");
+        assert!(
+            !balance.home_is_behind(&net::Reactor::new().unwrap()),
+            "not ours"
+        );
+        let (task, _handle) = crate::task::new(
+            &shared.registry,
+            0,
+            0,
+            async {},
+            |_: crate::task::Runnable| {},
+        );
+        queues[0].push(task);
+        assert!(
+            !balance.home_is_behind(&home.reactor),
+            "tasks queued, but not for long as far as this worker knows"
+        );
+        busy_for();
+        assert!(
+            balance.home_is_behind(&home.reactor),
+            "tasks queued, no break"
+        );
+        home.counters.steal_attempts.add(1);
+        assert!(!balance.home_is_behind(&home.reactor), "it just ran dry");
+        busy_for();
+        assert!(balance.home_is_behind(&home.reactor), "busy again since");
+        drop(queues[0].pop());
+        assert!(!balance.home_is_behind(&home.reactor), "nothing queued");
+        std::thread::sleep(Duration::from_micros(STUCK_FOR_US + 2_000));
+        assert!(balance.home_is_behind(&home.reactor), "stuck in a task");
+        home.park.prepare();
+        assert!(!balance.home_is_behind(&home.reactor), "asleep");
+        balance.moved_here();
+        assert_eq!(shared.workers[1].counters.moves.get(), 1);
+    }
+}
