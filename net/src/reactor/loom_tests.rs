@@ -227,29 +227,23 @@ impl Registry for ModelReactor {
     }
 }
 
-/// A source registered with model reactor `a`, whose task drained it and found it empty.
-fn drained_source(a: &ModelReactor, kernel: &Kernel) -> (Arc<ScheduledIo>, Home<ModelReactor>) {
+/// A new source registered with model reactor `a`.
+fn source_on(a: &ModelReactor) -> (Arc<ScheduledIo>, Home<ModelReactor>) {
     let io = Arc::new(ScheduledIo::new());
     let key = a.add(0, &io).unwrap();
-    let Poll::Ready(Ok(event)) =
-        io.poll_ready(&mut Context::from_waker(Waker::noop()), Direction::Read)
-    else {
-        panic!("a new source is assumed ready");
-    };
-    assert!(kernel.read().is_err(), "no data yet");
-    io.clear_readiness(event);
     (io, Home::movable(a.clone(), key, 0))
 }
 
 #[test]
 fn loom_a_move_loses_no_event() {
-    // The task, on the loop of `b`, waits on a source registered with `a` and moves it to `b`,
-    // while data arrives and `a`'s loop (or a peer standing in for it) turns `a`. Afterwards
-    // `b`'s loop turns `b`: whatever the interleaving, the task saw the data or was woken.
+    // The task, on the loop of `b`, reads a source registered with `a` until it would block,
+    // waits, and moves it to `b`, while data arrives and `a`'s loop (or a peer standing in for
+    // it) turns `a`. Afterwards `b`'s loop turns `b`: whatever the interleaving, the task read
+    // the data or was woken.
     loom::model(|| {
         let kernel = Arc::new(Kernel::default());
         let (a, b) = (ModelReactor::new(1, &kernel), ModelReactor::new(2, &kernel));
-        let (io, home) = drained_source(&a, &kernel);
+        let (io, home) = source_on(&a);
         let peer = {
             let kernel = kernel.clone();
             thread::spawn(move || kernel.data_arrives())
@@ -260,15 +254,23 @@ fn loom_a_move_loses_no_event() {
         };
         let flag = Arc::new(Flag(AtomicBool::new(false)));
         let waker = Waker::from(flag.clone());
-        let sleeps = io
-            .poll_ready(&mut Context::from_waker(&waker), Direction::Read)
-            .is_pending();
+        let mut cx = Context::from_waker(&waker);
+        let read = loop {
+            match io.poll_ready(&mut cx, Direction::Read) {
+                Poll::Ready(Ok(event)) => match kernel.read() {
+                    Ok(()) => break true,
+                    Err(_) => io.clear_readiness(event),
+                },
+                Poll::Ready(Err(e)) => panic!("{e}"),
+                Poll::Pending => break false,
+            }
+        };
         assert!(home.move_to(&io, &b).unwrap());
         peer.join().unwrap();
         old_loop.join().unwrap();
         b.turn();
         assert!(
-            !sleeps || flag.0.load(Ordering::SeqCst),
+            read || flag.0.load(Ordering::SeqCst),
             "data arrived while the source moved, and its task was never woken"
         );
         assert_eq!((a.holds(&io), b.holds(&io)), ((0, 0), (1, 1)));
@@ -284,7 +286,7 @@ fn loom_moves_from_both_halves_leave_one_registration() {
     loom::model(|| {
         let kernel = Arc::new(Kernel::default());
         let reactors: Vec<_> = (1..=3).map(|id| ModelReactor::new(id, &kernel)).collect();
-        let (io, home) = drained_source(&reactors[0], &kernel);
+        let (io, home) = source_on(&reactors[0]);
         let home = Arc::new(home);
         let halves: Vec<_> = [1, 2]
             .map(|i| {
