@@ -124,7 +124,10 @@ mod tests {
             // Turning its reactor all along: not stuck.
             home.watch.turned(shared.now_us());
         };
-        home.watch.turned(shared.now_us());
+        // Before each look that must not find it stuck: the test thread may have been off the
+        // CPU for longer than `STUCK_FOR_US` since the last stamp.
+        let turned_now = || home.watch.turned(shared.now_us());
+        turned_now();
         assert!(!balance.home_is_behind(&home.reactor), "running, idle");
         assert!(
             !balance.home_is_behind(&net::Reactor::new().unwrap()),
@@ -138,6 +141,7 @@ mod tests {
             |_: crate::task::Runnable| {},
         );
         queues[0].push(task);
+        turned_now();
         assert!(
             !balance.home_is_behind(&home.reactor),
             "tasks queued, but not for long as far as this worker knows"
@@ -148,10 +152,12 @@ mod tests {
             "tasks queued, no break"
         );
         home.counters.steal_attempts.add(1);
+        turned_now();
         assert!(!balance.home_is_behind(&home.reactor), "it just ran dry");
         busy_for();
         assert!(balance.home_is_behind(&home.reactor), "busy again since");
         drop(queues[0].pop());
+        turned_now();
         assert!(!balance.home_is_behind(&home.reactor), "nothing queued");
         std::thread::sleep(Duration::from_micros(STUCK_FOR_US + 2_000));
         assert!(balance.home_is_behind(&home.reactor), "stuck in a task");
