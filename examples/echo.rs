@@ -9,8 +9,17 @@
 //!
 //! A connection that sends nothing for the idle timeout (`IDLE_TIMEOUT_SECS`, 60 by default),
 //! or takes that long to accept an echo, is closed.
+//!
+//! With `--skew`, the benchmarks' skewed workloads: before echoing what it read, the handler
+//! does the work the bytes' markers ask for (burn CPU, or block the thread as a blocking call
+//! made by mistake would) and counts it per thread (benches/servers/skew.rs, which the
+//! reference servers share). Without it the handler never looks at the bytes: `echo` takes the
+//! per-read step as a type parameter, and the plain echo's is empty.
 
 mod support;
+// The skewed workloads' protocol, shared with the load generator and the reference servers.
+#[path = "../benches/servers/skew.rs"]
+mod skew;
 
 use std::future::Future;
 use std::io;
@@ -23,6 +32,7 @@ use runtime::net::TcpStream;
 #[runtime::main]
 async fn main() -> std::io::Result<()> {
     let unbuffered = support::flag("unbuffered");
+    let skewed = support::flag("skew");
     let idle = support::idle_timeout();
     let server = runtime::net::serve(
         support::listen_addr("127.0.0.1:7000"),
@@ -31,8 +41,14 @@ async fn main() -> std::io::Result<()> {
         move |stream, _| {
             if unbuffered {
                 Either::Left(echo_unbuffered(stream, idle))
+            } else if skewed {
+                // Made here, on the loop that accepted the connection: the tally names it.
+                let mut tally = skew::Tally::new();
+                Either::Right(Either::Left(echo(stream, idle, move |read| {
+                    tally.serve(read)
+                })))
             } else {
-                Either::Right(echo(stream, idle))
+                Either::Right(Either::Right(echo(stream, idle, |_| {})))
             }
         },
     )?;
@@ -49,10 +65,12 @@ fn within<T>(
     support::by(support::deadline(idle), io)
 }
 
-async fn echo(mut stream: TcpStream, idle: Option<Duration>) {
+/// Echoes each read after handing it to `on_read`.
+async fn echo(mut stream: TcpStream, idle: Option<Duration>, mut on_read: impl FnMut(&[u8])) {
     let mut buf = vec![0; 4096];
     // Any error ends the connection; the peer is gone, misbehaving or idle.
     while let Ok(n @ 1..) = within(idle, stream.read(&mut buf)).await {
+        on_read(&buf[..n]);
         if within(idle, stream.write_all(&buf[..n])).await.is_err() {
             break;
         }

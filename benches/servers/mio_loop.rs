@@ -12,7 +12,8 @@
 //! write. A partial write keeps the rest for the next writable event and stops reading until it is
 //! out. Any read or write error closes the connection.
 //!
-//! `bench_mio <echo|http> <addr>`, e.g. `RUNTIME_WORKERS=4 bench_mio http 127.0.0.1:0`.
+//! `bench_mio <echo|http|echo-unbuffered|echo-skew> <addr>`, e.g.
+//! `RUNTIME_WORKERS=4 bench_mio http 127.0.0.1:0`.
 
 #[path = "handler.rs"]
 mod handler;
