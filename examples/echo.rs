@@ -42,6 +42,11 @@ async fn main() -> std::io::Result<()> {
             if unbuffered {
                 Either::Left(echo_unbuffered(stream, idle))
             } else if skewed {
+                // Several requests of a connection are in flight in the open-loop workload:
+                // without this, Nagle's algorithm and the client's delayed ACKs hold every
+                // reply until the next request once one is late (benches/servers/handler.rs,
+                // `Mode::nodelay`, which the reference servers follow).
+                let _ = stream.set_nodelay(true);
                 // Made here, on the loop that accepted the connection: the tally names it.
                 let mut tally = skew::Tally::new();
                 Either::Right(Either::Left(echo(stream, idle, move |read| {

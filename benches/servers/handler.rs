@@ -37,6 +37,19 @@ pub enum Mode {
     EchoSkew,
 }
 
+impl Mode {
+    /// Whether the server turns Nagle's algorithm off on its connections (`TCP_NODELAY`), as
+    /// the runtime's `echo --skew` does: in `EchoSkew` mode, whose open-loop workload has
+    /// several requests of a connection in flight. With Nagle on, a reply written while the
+    /// connection's previous one is unacknowledged waits for the client's ACK, which a client
+    /// that delays its ACKs sends with its next request: once one reply is late, every later
+    /// one waits for the next request. The other modes keep one request in flight per
+    /// connection, and their sockets as they were.
+    pub fn nodelay(self) -> bool {
+        matches!(self, Mode::EchoSkew)
+    }
+}
+
 /// The command line, `<echo|http|echo-unbuffered|echo-skew> <addr>`, and the worker count
 /// from `RUNTIME_WORKERS`.
 #[derive(Clone, Copy, Debug)]

@@ -76,6 +76,9 @@ fn accept(
     loop {
         match listener.accept() {
             Ok((mut stream, _)) => {
+                if mode.nodelay() {
+                    let _ = stream.set_nodelay(true);
+                }
                 let entry = connections.vacant_entry();
                 let interest = Interest::READABLE | Interest::WRITABLE;
                 match registry.register(&mut stream, Token(entry.key()), interest) {
