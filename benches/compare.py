@@ -34,7 +34,8 @@ benches/servers/skew.rs):
 
 For each run it also records, per server: the CPU time of each of its threads
 (/proc/PID/task/*/stat, utime + stime over the run, as a share of one core; the runtime names
-its workers `runtime-<i>`, the reference servers theirs `worker-<i>`), the runtime's steals
+its workers `runtime-<i>`, the reference servers theirs `worker-<i>`), the CPU the load
+generator and other processes used meanwhile (from /proc/stat), the runtime's steals
 and stand-in turns per request (its Prometheus metrics, served at METRICS_ADDR), and how
 SO_REUSEPORT split the heavy connections between the threads (each server prints, per
 connection that had marked requests, the thread it started on and those that ran them).
@@ -324,17 +325,35 @@ def thread_shares(before, after, wall):
     return sorted(((n, round(v, 3)) for n, v in shares if v > 0), key=lambda t: -t[1])
 
 
+def machine_cpu():
+    """CPU seconds the whole machine has been busy (every CPU, any process or the kernel)."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    idle, iowait = fields[3], fields[4]
+    return (sum(fields[:8]) - idle - iowait) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu():
+    """CPU seconds of this process's finished children (the load generators)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def skew_run(loadgen, name, workload, secs, prefix):
     """One server under one skewed workload: the load generator's figures, the threads' CPU,
-    the runtime's steals and stand-ins, and the heavy connections' tallies."""
+    the runtime's steals and stand-ins, the heavy connections' tallies, and how much CPU
+    other processes took meanwhile (the machine's busy time less the server's and the load
+    generator's: builds or benchmarks of others on a shared machine)."""
     port = free_port() if name.startswith("runtime") else None
     extra_env = {"METRICS_ADDR": f"127.0.0.1:{port}"} if port else {}
     spec = SKEW_WORKLOADS[workload]
     with Server(name, "echo-skew", SKEW_WORKERS, extra_env=extra_env) as server:
         counters = scrape(port) if port else None
         threads, start = server.threads(), time.monotonic()
+        machine, generator = machine_cpu(), children_cpu()
         res = load(loadgen, server.addr, "echo", secs=secs, extra=spec["args"],
                    prefix=prefix if spec.get("realtime") else ())
+        machine, generator = machine_cpu() - machine, children_cpu() - generator
         wall = time.monotonic() - start
         shares = thread_shares(threads, server.threads(), wall)
         if port:
@@ -343,9 +362,12 @@ def skew_run(loadgen, name, workload, secs, prefix):
         conns = tallies(server.stderr_after_kill())
     total = max(res["total"], 1)
     per_request = (lambda metric: counters.get(metric, 0) / total) if port else (lambda _: None)
+    server_share = sum(share for _, share in shares)
     return {
         "loadgen": res,
         "threads": shares,
+        "loadgen_cpu": round(generator / wall, 3),
+        "others_cpu": round(max(machine / wall - server_share - generator / wall, 0), 3),
         "steals_per_request": per_request("runtime_worker_steals_total"),
         "stand_ins_per_request": per_request("runtime_worker_stand_ins_total"),
         "connections": conns,
@@ -387,6 +409,8 @@ def skew_figures(workload, run):
         "cpu_first": threads[0],
         "cpu_second": threads[1],
         "cpu_total": sum(threads),
+        "loadgen_cpu": run["loadgen_cpu"],
+        "others_cpu": run["others_cpu"],
         "errors": res["errors"],
     }
     if workload == "stall":
@@ -717,6 +741,8 @@ def skew_tables(workload, runs):
         ("busiest thread", value("cpu_first", ".0f", 100, "%")),
         ("second thread", value("cpu_second", ".0f", 100, "%")),
         ("all threads", value("cpu_total", ".0f", 100, "%")),
+        ("load generator", value("loadgen_cpu", ".0f", 100, "%")),
+        ("other processes", value("others_cpu", ".0f", 100, "%")),
     ]
     if workload != "stall":
         where += [
@@ -724,7 +750,9 @@ def skew_tables(workload, runs):
              lambda name: ", ".join(split_of(run) for run in runs[name])),
             ("heavy requests run elsewhere", value("heavy_moved", ".1f", 100, "%")),
         ]
-    tables.append(("Where the work ran (CPU as a share of one core):", where))
+    tables.append(("Where the work ran (CPU as a share of one core; the server's threads, "
+                   "then the load generator and whatever else ran on the machine meanwhile):",
+                   where))
     lines = [f"### {SKEW_WORKLOADS[workload]['title']}", ""]
     for caption, columns in tables:
         lines += [caption, ""] if caption else []
