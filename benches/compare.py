@@ -418,6 +418,9 @@ def skew_figures(workload, run):
         fig["stalls"] = stalls
         fig["stall_p50"] = classes["rare"]["p50_us"]
         fig["victims"] = light["over_us"][str(STALL_VICTIM_US)] / max(stalls, 1)
+        stand_ins = run["stand_ins_per_request"]
+        fig["stand_ins_per_stall"] = (None if stand_ins is None
+                                      else stand_ins * res["total"] / max(stalls, 1))
     else:
         heavy = classes["heavy"]
         fig.update(heavy_rps=heavy["rps"], heavy_p50=heavy["p50_us"], heavy_p99=heavy["p99_us"],
@@ -716,6 +719,7 @@ def skew_tables(workload, runs):
              ("heavy p99 µs", value("heavy_p99", ".0f"))]
     if workload == "stall":
         tables = [("", light + [
+            ("light p99.9 µs", value("light_p999", ".0f")),
             ("stalls", value("stalls", ".0f")),
             ("light ≥15 ms per stall", value("victims", ".1f")),
             ("stall p50 µs", value("stall_p50", ".0f")),
@@ -737,14 +741,16 @@ def skew_tables(workload, runs):
                    + ratios("rps", "req/s") + ratios("light_p99", "light p99"))]
     where = [
         ("steals/request", value("steals", ".3f")),
-        ("stand-ins/request", value("stand_ins", ".4f")),
+        ("stand-ins per million requests", value("stand_ins", ".1f", 1e6)),
         ("busiest thread", value("cpu_first", ".0f", 100, "%")),
         ("second thread", value("cpu_second", ".0f", 100, "%")),
         ("all threads", value("cpu_total", ".0f", 100, "%")),
         ("load generator", value("loadgen_cpu", ".0f", 100, "%")),
         ("other processes", value("others_cpu", ".0f", 100, "%")),
     ]
-    if workload != "stall":
+    if workload == "stall":
+        where.insert(2, ("stand-ins per stall", value("stand_ins_per_stall", ".1f")))
+    else:
         where += [
             ("heavy connections per thread, each round",
              lambda name: ", ".join(split_of(run) for run in runs[name])),
