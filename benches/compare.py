@@ -9,16 +9,51 @@ median throughput, p50 and p99 latency, server CPU time per request (user and sy
 /proc/PID/stat) and each figure's ratio to tokio multi-thread. It also counts system calls
 per request (strace), user-space instructions per echo round trip and, under load, per
 request with first-level data cache misses (callgrind), and the memory each idle connection
-costs, then writes BENCHMARKS.md and the chart.
+costs, runs HTTP/2 under h2load (benches/h2_compare.py), then writes BENCHMARKS.md and the
+chart.
 
-    python3 benches/compare.py                  # the full suite (about 40 minutes)
+The skewed workloads. The balanced ones give every connection the same work, which a
+thread-per-core server handles as well as any; the runtime's design (a loop per core that
+steals from its peers, and stands in for a peer stuck in a task) is for the cases where the
+work is not balanced. Three workloads measure those, with 2 workers, each server in its skew
+mode (`echo --skew`, `echo-skew`: requests carry a marker byte asking for extra work, see
+benches/servers/skew.rs):
+
+- `stall`: 200 connections in closed loop; one request every 200 ms (across them) blocks its
+  thread for 20 ms, a blocking call made by mistake. Reported: how many light requests each
+  stall delayed by 15 ms or more (the connections left behind on the stuck loop), besides
+  throughput and latency.
+- `long`: open loop at moderate load: 100 light connections sending 5,000 requests/s in all,
+  and 4 heavy connections each sending a request that burns 2 ms of CPU every 10 ms; latency
+  runs from each request's scheduled send time. Reported per class: throughput,
+  p50/p99/p99.9, and the share of light requests that took 1 ms or more (those that waited
+  behind a heavy one). The load generator runs at real-time priority (`chrt -f 50`) where
+  permitted: at normal priority its own send lag was as large as the effect measured; the
+  lag is reported.
+- `saturating`: 100 connections in closed loop, 8 of them sending requests that burn 200 µs
+  of CPU each: throughput and latency per class, no target.
+
+For each run it also records, per server: the CPU time of each of its threads
+(/proc/PID/task/*/stat, utime + stime over the run, as a share of one core; the runtime names
+its workers `runtime-<i>`, the reference servers theirs `worker-<i>`), the CPU the load
+generator and other processes used meanwhile (from /proc/stat), the runtime's steals
+and stand-in turns per request (its Prometheus metrics, served at METRICS_ADDR), the
+connections moved per request by `runtime-rehome` (the runtime with `RUNTIME_REHOME=1`), and how
+SO_REUSEPORT split the heavy connections between the threads (each server prints, per
+connection that had marked requests, the thread it started on and those that ran them).
+
+    python3 benches/compare.py                  # the full suite (about 50 minutes)
     python3 benches/compare.py --rounds 3 --secs 3   # a quicker pass
+    python3 benches/compare.py --only skew --rounds 3 --secs 5   # the skewed workloads only
+
+Binaries are taken from `$CARGO_TARGET_DIR/release` (`target/release` by default).
 """
 
 import argparse
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import signal
@@ -27,9 +62,13 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXAMPLES = os.path.join(ROOT, "target", "release", "examples")
+# Where cargo puts the binaries: $CARGO_TARGET_DIR (relative to the root, where cargo runs) or
+# target/.
+TARGET = os.path.join(ROOT, os.environ.get("CARGO_TARGET_DIR", "target"))
+EXAMPLES = os.path.join(TARGET, "release", "examples")
 RESULTS = os.path.join(ROOT, "benches", "results")
 
 # name -> (command for a mode, extra environment)
@@ -46,12 +85,47 @@ SERVERS = {
     "mio": (lambda mode: [ex("bench_mio"), mode], {}),
 }
 REFERENCE = "tokio-mt"
+# The skewed workloads also run the runtime with connection re-homing on (`Builder::rehome`),
+# the case it exists for.
+SKEW_SERVERS = {
+    **SERVERS,
+    "runtime-rehome": (lambda mode: runtime_example(mode),
+                       {**NO_IDLE_TIMEOUT, "RUNTIME_REHOME": "1"}),
+}
 # hyper's "hello world": the runtime's `hyper_hello` example and the same on tokio (wrk only).
 HYPER_SERVERS = {
     "runtime": (lambda mode: [ex("hyper_hello")], {}),
     "tokio": (lambda mode: [ex("bench_hyper_tokio")], {}),
 }
 WORKLOADS = [("echo", 100), ("echo", 1000), ("http", 256), ("http", 1000)]
+
+# The skewed workloads (see the module doc): the load generator's arguments, on 2 workers.
+SKEW_WORKERS = 2
+# A light request delayed this long by a stall counts as the stall's victim: more than the
+# 10 ms after which the runtime's stand-in answers a stuck loop's sockets, less than the stall.
+STALL_VICTIM_US = 15_000
+# A light request this slow in the `long` workload waited behind a heavy one.
+SLOW_LIGHT_US = 1_000
+SKEW_WORKLOADS = {
+    "stall": {
+        "title": "stall: 200 connections (closed loop), one request in 200 ms blocks its "
+                 "thread for 20 ms",
+        "args": ["--conns", "200", "--rare", "stall:20ms", "--rare-every", "200ms",
+                 "--over", str(STALL_VICTIM_US)],
+    },
+    "long": {
+        "title": "long requests at moderate load: 100 light connections at 5,000 requests/s "
+                 "in all, 4 heavy ones each sending a 2 ms CPU burn every 10 ms (open loop)",
+        "args": ["--conns", "104", "--heavy-conns", "4", "--heavy", "burn:2ms",
+                 "--heavy-every", "10ms", "--rate", "5000", "--over", str(SLOW_LIGHT_US)],
+        "realtime": True,
+    },
+    "saturating": {
+        "title": "saturating skew: 100 connections (closed loop), 8 of them sending requests "
+                 "that burn 200 µs of CPU",
+        "args": ["--conns", "100", "--heavy-conns", "8", "--heavy", "burn:200us"],
+    },
+}
 
 
 # CPU sets for the server and the load generator (`--server-cpus`, `--client-cpus`): empty,
@@ -72,7 +146,8 @@ def ex(name):
 def runtime_example(mode):
     """The runtime's own example for a mode (`echo-unbuffered`: `echo --unbuffered`)."""
     return {"echo": [ex("echo")], "http": [ex("hello_http")],
-            "echo-unbuffered": [ex("echo"), "--unbuffered"]}[mode]
+            "echo-unbuffered": [ex("echo"), "--unbuffered"],
+            "echo-skew": [ex("echo"), "--skew"]}[mode]
 
 
 def raise_nofile():
@@ -100,11 +175,11 @@ def build():
 class Server:
     """A server process on 127.0.0.1, stopped when the `with` block ends."""
 
-    def __init__(self, name, mode, workers, wrap=(), servers=None):
+    def __init__(self, name, mode, workers, wrap=(), servers=None, extra_env=None):
         cmd, env = (servers or SERVERS)[name]
         self.proc = subprocess.Popen(
             confined("server", list(wrap) + cmd(mode) + ["127.0.0.1:0"]),
-            env={**os.environ, **env, "RUNTIME_WORKERS": str(workers)},
+            env={**os.environ, **env, **(extra_env or {}), "RUNTIME_WORKERS": str(workers)},
             stderr=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             preexec_fn=raise_nofile,
@@ -136,6 +211,29 @@ class Server:
         tick = os.sysconf("SC_CLK_TCK")
         return int(fields[11]) / tick, int(fields[12]) / tick
 
+    def threads(self):
+        """Per thread id: the thread's name (as the kernel keeps it, 15 bytes) and its user
+        and system CPU seconds so far."""
+        tick = os.sysconf("SC_CLK_TCK")
+        out = {}
+        for tid in os.listdir(f"/proc/{self.pid}/task"):
+            try:
+                with open(f"/proc/{self.pid}/task/{tid}/stat") as f:
+                    stat = f.read()
+            except FileNotFoundError:  # the thread ended meanwhile
+                continue
+            name = stat[stat.index("(") + 1:stat.rindex(")")]
+            fields = stat.rsplit(")", 1)[1].split()
+            out[tid] = (name, (int(fields[11]) + int(fields[12])) / tick)
+        return out
+
+    def stderr_after_kill(self, settle=0.5):
+        """Everything the server printed to stderr after its banner: waits `settle` seconds
+        for the last connections to end, then kills it."""
+        time.sleep(settle)
+        self.stop(signal.SIGKILL)
+        return self.proc.stderr.read()
+
     def rss_kib(self):
         with open(f"/proc/{self.pid}/status") as f:
             for line in f:
@@ -144,11 +242,14 @@ class Server:
         return 0
 
 
-def load(loadgen, addr, mode, conns, secs=None, requests=None):
-    args = [loadgen, "--addr", addr, "--mode", mode, "--conns", str(conns)]
+def load(loadgen, addr, mode, conns=None, secs=None, requests=None, extra=(), prefix=()):
+    """One load generator run; its JSON line. `extra`: more arguments; `prefix`: a command
+    to run it under (`chrt`)."""
+    args = list(prefix) + [loadgen, "--addr", addr, "--mode", mode]
+    args += ["--conns", str(conns)] if conns else []
     args += ["--requests", str(requests)] if requests else ["--secs", str(secs)]
-    out = subprocess.run(confined("client", args), check=True, capture_output=True,
-                         text=True, preexec_fn=raise_nofile).stdout
+    out = subprocess.run(confined("client", args + list(extra)), check=True,
+                         capture_output=True, text=True, preexec_fn=raise_nofile).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -180,6 +281,181 @@ def network(loadgen, rounds, secs, workers_list):
 
 def median_of(runs, field):
     return statistics.median(run[field] for run in runs)
+
+
+def realtime_prefix():
+    """`chrt -f 50` if this process may run the load generator at real-time priority, else
+    nothing (a container without CAP_SYS_NICE, say)."""
+    prefix = ["chrt", "-f", "50"]
+    if shutil.which("chrt") and subprocess.run(prefix + ["true"], capture_output=True,
+                                               check=False).returncode == 0:
+        return prefix
+    return []
+
+
+def free_port():
+    """A loopback port nothing listens on now (for a server's METRICS_ADDR)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def scrape(port):
+    """The runtime's counters summed over its workers, from its Prometheus endpoint."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read()
+    totals = {}
+    for line in text.decode().splitlines():
+        if line.startswith("runtime_worker_") and "_total{" in line:
+            name, value = line.split("{", 1)[0], float(line.rsplit(None, 1)[1])
+            totals[name] = totals.get(name, 0) + value
+    return totals
+
+
+TALLY = re.compile(r"skew: connection started on (\S+): (\d+) marked requests, run on (.*)")
+
+
+def tallies(stderr):
+    """The servers' per-connection lines (benches/servers/skew.rs): for each connection that
+    had marked requests, the thread it started on and its requests per thread that ran them."""
+    out = []
+    for line in stderr.splitlines():
+        m = TALLY.match(line)
+        if m:
+            ran = dict(pair.rsplit("=", 1) for pair in m.group(3).split())
+            out.append({"started_on": m.group(1), "requests": int(m.group(2)),
+                        "ran_on": {thread: int(n) for thread, n in ran.items()}})
+    return out
+
+
+def thread_shares(before, after, wall):
+    """Each thread's CPU time over the run as a share of one core, busiest first."""
+    shares = [(name, (cpu - before.get(tid, (name, 0))[1]) / wall)
+              for tid, (name, cpu) in after.items()]
+    return sorted(((n, round(v, 3)) for n, v in shares if v > 0), key=lambda t: -t[1])
+
+
+def machine_cpu():
+    """CPU seconds the whole machine has been busy (every CPU, any process or the kernel)."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    idle, iowait = fields[3], fields[4]
+    return (sum(fields[:8]) - idle - iowait) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu():
+    """CPU seconds of this process's finished children (the load generators)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def skew_run(loadgen, name, workload, secs, prefix):
+    """One server under one skewed workload: the load generator's figures, the threads' CPU,
+    the runtime's steals and stand-ins, the heavy connections' tallies, and how much CPU
+    other processes took meanwhile (the machine's busy time less the server's and the load
+    generator's: builds or benchmarks of others on a shared machine)."""
+    port = free_port() if name.startswith("runtime") else None
+    extra_env = {"METRICS_ADDR": f"127.0.0.1:{port}"} if port else {}
+    spec = SKEW_WORKLOADS[workload]
+    with Server(name, "echo-skew", SKEW_WORKERS, servers=SKEW_SERVERS,
+                extra_env=extra_env) as server:
+        counters = scrape(port) if port else None
+        threads, start = server.threads(), time.monotonic()
+        machine, generator = machine_cpu(), children_cpu()
+        res = load(loadgen, server.addr, "echo", secs=secs, extra=spec["args"],
+                   prefix=prefix if spec.get("realtime") else ())
+        machine, generator = machine_cpu() - machine, children_cpu() - generator
+        wall = time.monotonic() - start
+        shares = thread_shares(threads, server.threads(), wall)
+        if port:
+            after = scrape(port)
+            counters = {k: after.get(k, 0) - counters.get(k, 0) for k in after}
+        conns = tallies(server.stderr_after_kill())
+    total = max(res["total"], 1)
+    per_request = (lambda metric: counters.get(metric, 0) / total) if port else (lambda _: None)
+    server_share = sum(share for _, share in shares)
+    return {
+        "loadgen": res,
+        "threads": shares,
+        "loadgen_cpu": round(generator / wall, 3),
+        "others_cpu": round(max(machine / wall - server_share - generator / wall, 0), 3),
+        "steals_per_request": per_request("runtime_worker_steals_total"),
+        "stand_ins_per_request": per_request("runtime_worker_stand_ins_total"),
+        "moves_per_request": per_request("runtime_worker_moves_total"),
+        "connections": conns,
+    }
+
+
+def skew(loadgen, rounds, secs, workloads):
+    """The skewed workloads, servers alternating within each round as `network` does.
+    Returns the runs per workload and server, and whether the load generator ran at real-time
+    priority where asked to."""
+    prefix = realtime_prefix()
+    results = {}
+    for workload in workloads:
+        runs = results.setdefault(workload, {name: [] for name in SKEW_SERVERS})
+        for r in range(rounds):
+            for name in SKEW_SERVERS:
+                run = skew_run(loadgen, name, workload, secs, prefix)
+                runs[name].append(run)
+                fig = skew_figures(workload, run)
+                print(f"skew {workload:10} round {r + 1} {name:16} "
+                      + " ".join(f"{k} {v:.4g}" for k, v in fig.items() if v is not None),
+                      flush=True)
+    return results, bool(prefix)
+
+
+def skew_figures(workload, run):
+    """The figures a skewed run is judged by, flat, for the medians."""
+    res, classes = run["loadgen"], run["loadgen"]["classes"]
+    light = classes.get("light", {})
+    threads = [share for _, share in run["threads"]] + [0, 0]
+    fig = {
+        "rps": res["rps"],
+        "light_rps": light.get("rps", 0),
+        "light_p50": light.get("p50_us", 0),
+        "light_p99": light.get("p99_us", 0),
+        "light_p999": light.get("p999_us", 0),
+        "steals": run["steals_per_request"],
+        "stand_ins": run["stand_ins_per_request"],
+        "moves": run.get("moves_per_request"),
+        "cpu_first": threads[0],
+        "cpu_second": threads[1],
+        "cpu_total": sum(threads),
+        "loadgen_cpu": run["loadgen_cpu"],
+        "others_cpu": run["others_cpu"],
+        "errors": res["errors"],
+    }
+    if workload == "stall":
+        stalls = classes["rare"]["requests"]
+        fig["stalls"] = stalls
+        fig["stall_p50"] = classes["rare"]["p50_us"]
+        fig["victims"] = light["over_us"][str(STALL_VICTIM_US)] / max(stalls, 1)
+        stand_ins = run["stand_ins_per_request"]
+        fig["stand_ins_per_stall"] = (None if stand_ins is None
+                                      else stand_ins * res["total"] / max(stalls, 1))
+    else:
+        heavy = classes["heavy"]
+        fig.update(heavy_rps=heavy["rps"], heavy_p50=heavy["p50_us"], heavy_p99=heavy["p99_us"],
+                   heavy_p999=heavy["p999_us"])
+        moved = sum(c["requests"] - c["ran_on"].get(c["started_on"], 0)
+                    for c in run["connections"])
+        fig["heavy_moved"] = moved / max(sum(c["requests"] for c in run["connections"]), 1)
+    if workload == "long":
+        fig["light_slow"] = light["over_us"][str(SLOW_LIGHT_US)] / max(light["requests"], 1)
+        fig["lag_p50"] = res["send_lag_us"]["p50"]
+        fig["lag_p99"] = res["send_lag_us"]["p99"]
+    return fig
+
+
+def split_of(run):
+    """How SO_REUSEPORT split a run's heavy connections: connections per thread they started
+    on, most first, a 0 for each worker that had none (`3+1`, `4+0`)."""
+    per_thread = {}
+    for conn in run["connections"]:
+        per_thread[conn["started_on"]] = per_thread.get(conn["started_on"], 0) + 1
+    counts = sorted(per_thread.values(), reverse=True)
+    counts += [0] * (SKEW_WORKERS - len(counts))
+    return "+".join(map(str, counts))
 
 
 def syscalls_per_request(loadgen, requests):
@@ -420,6 +696,119 @@ def write_report(args, network_results, syscalls, instructions, under_load, memo
     splice_into_benchmarks_md("network", f"{stamp}\n\n" + "\n".join(lines))
 
 
+def median_or_none(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def skew_tables(workload, runs):
+    """A skewed workload's tables: its figures with ratios to tokio-mt and tokio-tpc, and
+    where the work ran."""
+    figs = {name: [skew_figures(workload, run) for run in server_runs]
+            for name, server_runs in runs.items()}
+    med = {name: {k: median_or_none([f[k] for f in fs]) for k in fs[0]}
+           for name, fs in figs.items()}
+
+    def value(key, spec, scale=1, suffix=""):
+        def cell(name):
+            v = med[name][key]
+            return "-" if v is None else format(v * scale, spec) + suffix
+        return cell
+
+    def vs(key, reference):
+        return lambda name: ratio(med[name][key], med[reference][key])
+
+    def ratios(key, label):
+        return [(f"{label} vs tokio-mt", vs(key, REFERENCE)),
+                ("vs tokio-tpc", vs(key, "tokio-tpc"))]
+
+    # Per table: its caption and columns, each a header and a cell per server.
+    light = [("light req/s", value("light_rps", ".0f")),
+             ("light p50 µs", value("light_p50", ".0f")),
+             ("light p99 µs", value("light_p99", ".0f"))]
+    heavy = [("heavy req/s", value("heavy_rps", ".0f")),
+             ("heavy p50 µs", value("heavy_p50", ".0f")),
+             ("heavy p99 µs", value("heavy_p99", ".0f"))]
+    if workload == "stall":
+        tables = [("", light + [
+            ("light p99.9 µs", value("light_p999", ".0f")),
+            ("stalls", value("stalls", ".0f")),
+            ("light ≥15 ms per stall", value("victims", ".1f")),
+            ("stall p50 µs", value("stall_p50", ".0f")),
+        ] + ratios("victims", "per stall") + ratios("light_p99", "light p99"))]
+    elif workload == "long":
+        tables = [
+            ("Light requests:", light + [
+                ("light p99.9 µs", value("light_p999", ".0f")),
+                ("light ≥1 ms", value("light_slow", ".2f", 100, "%")),
+            ] + ratios("light_p99", "light p99") + ratios("light_slow", "light ≥1 ms")),
+            ("Heavy requests, and the load generator's send lag:", heavy + [
+                ("heavy p99.9 µs", value("heavy_p999", ".0f")),
+                ("send lag p50 µs", value("lag_p50", ".0f")),
+                ("send lag p99 µs", value("lag_p99", ".0f")),
+            ] + ratios("heavy_p99", "heavy p99")),
+        ]
+    else:
+        tables = [("", [("req/s", value("rps", ".0f"))] + light + heavy
+                   + ratios("rps", "req/s") + ratios("light_p99", "light p99"))]
+    where = [
+        ("steals/request", value("steals", ".3f")),
+        ("stand-ins per million requests", value("stand_ins", ".1f", 1e6)),
+        ("moves per million requests", value("moves", ".1f", 1e6)),
+        ("busiest thread", value("cpu_first", ".0f", 100, "%")),
+        ("second thread", value("cpu_second", ".0f", 100, "%")),
+        ("all threads", value("cpu_total", ".0f", 100, "%")),
+        ("load generator", value("loadgen_cpu", ".0f", 100, "%")),
+        ("other processes", value("others_cpu", ".0f", 100, "%")),
+    ]
+    if workload == "stall":
+        where.insert(2, ("stand-ins per stall", value("stand_ins_per_stall", ".1f")))
+    else:
+        where += [
+            ("heavy connections per thread, each round",
+             lambda name: ", ".join(split_of(run) for run in runs[name])),
+            ("heavy requests run elsewhere", value("heavy_moved", ".1f", 100, "%")),
+        ]
+    tables.append(("Where the work ran (CPU as a share of one core; the server's threads, "
+                   "then the load generator and whatever else ran on the machine meanwhile):",
+                   where))
+    lines = [f"### {SKEW_WORKLOADS[workload]['title']}", ""]
+    for caption, columns in tables:
+        lines += [caption, ""] if caption else []
+        lines += ["| server | " + " | ".join(head for head, _ in columns) + " |",
+                  "|---|" + "---:|" * len(columns)]
+        lines += [f"| {name} | " + " | ".join(cell(name) for _, cell in columns) + " |"
+                  for name in med]
+        lines.append("")
+    errors = {name: m["errors"] for name, m in med.items() if m["errors"]}
+    if errors:
+        lines += ["Errors (median per run): "
+                  + ", ".join(f"{n} {e:.0f}" for n, e in errors.items()), ""]
+    return lines
+
+
+def write_skew_report(args, results, realtime, loadavg):
+    """skew.json (every run, raw), skew.md and the `skew` section of BENCHMARKS.md."""
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(os.path.join(RESULTS, "skew.json"), "w") as f:
+        json.dump({"realtime_loadgen": realtime, "loadavg": loadavg, "skew": results}, f,
+                  indent=1)
+    lines = []
+    for workload, runs in results.items():
+        lines += skew_tables(workload, runs)
+    with open(os.path.join(RESULTS, "skew.md"), "w") as f:
+        f.write("\n".join(lines))
+    priority = ("at real-time priority (`chrt -f 50`)" if realtime else
+                "at normal priority (`chrt -f 50` was not permitted)")
+    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Linux {platform.release()}"
+    command = " ".join(["python3 benches/compare.py"] + sys.argv[1:])
+    stamp = (f"Run of `{command}` on {time.strftime('%Y-%m-%d')} "
+             f"({machine}; load average {loadavg[0]:.1f} before, {loadavg[1]:.1f} after): "
+             f"medians of {args.rounds} alternating rounds of {args.secs} s each, "
+             f"{SKEW_WORKERS} workers; the `long` workload's load generator {priority}.")
+    splice_into_benchmarks_md("skew", f"{stamp}\n\n" + "\n".join(lines))
+
+
 def splice_into_benchmarks_md(section, content):
     """Replaces what stands between the section's markers in BENCHMARKS.md."""
     path = os.path.join(ROOT, "BENCHMARKS.md")
@@ -487,10 +876,28 @@ def main():
                         help="CPU list (taskset -c) for the servers, e.g. 0-15")
     parser.add_argument("--client-cpus", default="",
                         help="CPU list (taskset -c) for the load generators, e.g. 16-31")
+    parser.add_argument("--only", choices=["skew"],
+                        help="run only these workloads (skew: the skewed ones)")
+    parser.add_argument("--skew-workloads", default=",".join(SKEW_WORKLOADS),
+                        help="which skewed workloads, comma-separated")
     args = parser.parse_args()
     CPUS["server"], CPUS["client"] = args.server_cpus, args.client_cpus
     os.makedirs(RESULTS, exist_ok=True)
+    skew_workloads = args.skew_workloads.split(",")
+    unknown = set(skew_workloads) - set(SKEW_WORKLOADS)
+    if unknown:
+        sys.exit(f"unknown skewed workloads: {', '.join(sorted(unknown))}")
     loadgen = build()
+
+    def run_skew():
+        before = os.getloadavg()[0]
+        results, realtime = skew(loadgen, args.rounds, args.secs, skew_workloads)
+        write_skew_report(args, results, realtime, (before, os.getloadavg()[0]))
+        print(f"wrote {RESULTS}/skew.md and skew.json")
+
+    if args.only == "skew":
+        run_skew()
+        return
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Linux {platform.release()}"
     print(f"machine: {machine}")
     splice_into_benchmarks_md("machine", machine)
@@ -514,6 +921,16 @@ def main():
     write_report(args, network_results, syscalls, instructions, under_load, memory,
                  wrk_results, hyper_results)
     print(f"wrote {RESULTS}/network.md, network.svg and network.json")
+    # HTTP/2 under h2load, whose script imports this one's helpers (and CPU sets) as `compare`.
+    sys.modules.setdefault("compare", sys.modules[__name__])
+    import h2_compare
+    h2_results = h2_compare.run(args.rounds, args.secs, workers)
+    if h2_results:
+        splice_into_benchmarks_md("h2", f"Run of `python3 benches/compare.py` on "
+                                  f"{time.strftime('%Y-%m-%d')}: medians of {args.rounds} "
+                                  f"alternating rounds of {args.secs} s each.\n\n"
+                                  + h2_compare.tables(h2_results))
+    run_skew()
 
 
 if __name__ == "__main__":

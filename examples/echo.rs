@@ -14,8 +14,17 @@
 //!
 //! A connection is closed once the idle timeout (`IDLE_TIMEOUT_SECS`, 60 by default) has
 //! passed since it last sent bytes: it sent nothing more, or did not take its echo.
+//!
+//! With `--skew`, the benchmarks' skewed workloads: before echoing what it read, the handler
+//! does the work the bytes' markers ask for (burn CPU, or block the thread as a blocking call
+//! made by mistake would) and counts it per thread (benches/servers/skew.rs, which the
+//! reference servers share). Without it the handler never looks at the bytes: `echo` takes the
+//! per-read step as a type parameter, and the plain echo's is empty.
 
 mod support;
+// The skewed workloads' protocol, shared with the load generator and the reference servers.
+#[path = "../benches/servers/skew.rs"]
+mod skew;
 
 use std::io::ErrorKind::WouldBlock;
 use std::time::Duration;
@@ -27,6 +36,7 @@ use support::idle::Idle;
 #[runtime::main]
 async fn main() -> std::io::Result<()> {
     let unbuffered = support::flag("unbuffered");
+    let skewed = support::flag("skew");
     let idle = support::idle_timeout();
     if support::flag("one-listener") {
         return one_listener(unbuffered, idle).await;
@@ -38,8 +48,19 @@ async fn main() -> std::io::Result<()> {
         move |stream, _| {
             if unbuffered {
                 Either::Left(echo_unbuffered(stream, idle))
+            } else if skewed {
+                // Several requests of a connection are in flight in the open-loop workload:
+                // without this, Nagle's algorithm and the client's delayed ACKs hold every
+                // reply until the next request once one is late (benches/servers/handler.rs,
+                // `Mode::nodelay`, which the reference servers follow).
+                let _ = stream.set_nodelay(true);
+                // Made here, on the loop that accepted the connection: the tally names it.
+                let mut tally = skew::Tally::new();
+                Either::Right(Either::Left(echo(stream, idle, move |read| {
+                    tally.serve(read)
+                })))
             } else {
-                Either::Right(echo(stream, idle))
+                Either::Right(Either::Right(echo(stream, idle, |_| {})))
             }
         },
     )?;
@@ -62,12 +83,13 @@ async fn one_listener(unbuffered: bool, idle: Option<Duration>) -> std::io::Resu
         drop(runtime::spawn(if unbuffered {
             Either::Left(echo_unbuffered(stream, idle))
         } else {
-            Either::Right(echo(stream, idle))
+            Either::Right(echo(stream, idle, |_| {}))
         }));
     }
 }
 
-async fn echo(mut stream: TcpStream, idle: Option<Duration>) {
+/// Echoes each read after handing it to `on_read`.
+async fn echo(mut stream: TcpStream, idle: Option<Duration>, mut on_read: impl FnMut(&[u8])) {
     let mut idle = Idle::new(idle);
     let mut buf = vec![0; 4096];
     // Any error ends the connection; the peer is gone, misbehaving or idle.
@@ -75,6 +97,7 @@ async fn echo(mut stream: TcpStream, idle: Option<Duration>) {
     // is as idle as one that sends nothing: one restart per message.
     while let Ok(n @ 1..) = idle.guard(stream.read(&mut buf)).await {
         idle.restart();
+        on_read(&buf[..n]);
         if idle.guard(stream.write_all(&buf[..n])).await.is_err() {
             break;
         }

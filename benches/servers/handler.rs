@@ -4,10 +4,18 @@
 //!
 //! Included by each server with `#[path = "handler.rs"] mod handler;`; every item here is used
 //! by all of them.
+//!
+//! The servers name their serving threads `worker-<i>` (tokio-mt's pool too), so that the
+//! skewed workloads' reports (`skew.rs`, and the per-thread CPU time compare.py reads in
+//! `/proc`) tell them apart: the kernel keeps 15 bytes of a thread's name.
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
+
+#[path = "skew.rs"]
+mod skew;
+use skew::Tally;
 
 /// The size of each connection's read buffer, as in the examples.
 const BUF_SIZE: usize = 4096;
@@ -24,9 +32,26 @@ pub enum Mode {
     /// Echo by a handler that holds no buffer while its connection waits for data (the tokio
     /// servers; the others serve it as `Echo`): what the runtime itself costs per connection.
     EchoUnbuffered,
+    /// Echo that does the work its requests' markers ask for before answering (`skew.rs`): the
+    /// skewed workloads, as the runtime's `echo --skew` serves them.
+    EchoSkew,
 }
 
-/// The command line, `<echo|http> <addr>`, and the worker count from `RUNTIME_WORKERS`.
+impl Mode {
+    /// Whether the server turns Nagle's algorithm off on its connections (`TCP_NODELAY`), as
+    /// the runtime's `echo --skew` does: in `EchoSkew` mode, whose open-loop workload has
+    /// several requests of a connection in flight. With Nagle on, a reply written while the
+    /// connection's previous one is unacknowledged waits for the client's ACK, which a client
+    /// that delays its ACKs sends with its next request: once one reply is late, every later
+    /// one waits for the next request. The other modes keep one request in flight per
+    /// connection, and their sockets as they were.
+    pub fn nodelay(self) -> bool {
+        matches!(self, Mode::EchoSkew)
+    }
+}
+
+/// The command line, `<echo|http|echo-unbuffered|echo-skew> <addr>`, and the worker count
+/// from `RUNTIME_WORKERS`.
 #[derive(Clone, Copy, Debug)]
 pub struct Args {
     pub mode: Mode,
@@ -39,13 +64,16 @@ impl Args {
     fn parse() -> Args {
         let mut args = std::env::args().skip(1);
         let usage = || -> ! {
-            eprintln!("usage: <server> <echo|http|echo-unbuffered> <addr>   (threads from RUNTIME_WORKERS)");
+            eprintln!(
+                "usage: <server> <echo|http|echo-unbuffered|echo-skew> <addr>   (threads from RUNTIME_WORKERS)"
+            );
             std::process::exit(2)
         };
         let mode = match args.next().as_deref() {
             Some("echo") => Mode::Echo,
             Some("http") => Mode::Http,
             Some("echo-unbuffered") => Mode::EchoUnbuffered,
+            Some("echo-skew") => Mode::EchoSkew,
             _ => usage(),
         };
         let addr = args
@@ -68,10 +96,10 @@ impl Args {
 /// and runs `serve` on them, which should not return unless it fails.
 ///
 /// With `per_core`, one `SO_REUSEPORT` listener per worker, each served by `serve` on its own
-/// thread, pinned to core `i` when `RUNTIME_PIN=1` as the runtime's workers are (unpinned
-/// where there are fewer cores); otherwise one listener,
-/// served by `serve` on the calling thread, which starts whatever threads it wants. Either
-/// way every listener has the same options (see [`bind`]).
+/// thread (`worker-<i>`), pinned to core `i` when `RUNTIME_PIN=1` as the runtime's workers are
+/// (unpinned where there are fewer cores); otherwise one listener, served by `serve` on the
+/// calling thread, which starts whatever threads it wants. Either way every listener has the
+/// same options (see [`bind`]).
 pub fn run<F>(name: &str, per_core: bool, serve: F) -> io::Result<()>
 where
     F: Fn(&Args, TcpListener) -> io::Result<()> + Sync,
@@ -101,7 +129,7 @@ where
             .map(|(i, listener)| {
                 let core = cores.get(i).copied();
                 std::thread::Builder::new()
-                    .name(format!("{name}-{i}"))
+                    .name(format!("worker-{i}"))
                     .spawn_scoped(scope, move || {
                         if let Some(core) = core {
                             core_affinity::set_for_current(core);
@@ -156,6 +184,9 @@ pub struct Conn {
     filled: usize,
     /// The replies of one read batch.
     out: Vec<u8>,
+    /// The connection's marked requests, in `EchoSkew` mode only. Boxed: the other modes pay
+    /// one pointer for it.
+    skew: Option<Box<Tally>>,
 }
 
 /// What to do after [`Conn::process`].
@@ -176,6 +207,7 @@ impl Conn {
             buf: vec![0; BUF_SIZE].into_boxed_slice(),
             filled: 0,
             out: Vec::new(),
+            skew: matches!(mode, Mode::EchoSkew).then(|| Box::new(Tally::new())),
         }
     }
 
@@ -186,14 +218,22 @@ impl Conn {
 
     /// `n` bytes (at least one) were read into [`Conn::unfilled`].
     ///
-    /// Echo: write them back. HTTP: one response per complete request head read so far, all
-    /// in one write; the unfinished tail stays for the next read, and a head that fills the
-    /// whole buffer closes the connection.
+    /// Echo: write them back (in `EchoSkew` mode, after doing the work their markers ask for).
+    /// HTTP: one response per complete request head read so far, all in one write; the
+    /// unfinished tail stays for the next read, and a head that fills the whole buffer closes
+    /// the connection.
     pub fn process(&mut self, n: usize) -> Action<'_> {
         self.filled += n;
         match self.mode {
             Mode::Echo | Mode::EchoUnbuffered => {
                 let n = std::mem::take(&mut self.filled);
+                Action::Write(&self.buf[..n])
+            }
+            Mode::EchoSkew => {
+                let n = std::mem::take(&mut self.filled);
+                if let Some(tally) = &mut self.skew {
+                    tally.serve(&self.buf[..n]);
+                }
                 Action::Write(&self.buf[..n])
             }
             Mode::Http => {

@@ -12,7 +12,8 @@
 //! write. A partial write keeps the rest for the next writable event and stops reading until it is
 //! out. Any read or write error closes the connection.
 //!
-//! `bench_mio <echo|http> <addr>`, e.g. `RUNTIME_WORKERS=4 bench_mio http 127.0.0.1:0`.
+//! `bench_mio <echo|http|echo-unbuffered|echo-skew> <addr>`, e.g.
+//! `RUNTIME_WORKERS=4 bench_mio http 127.0.0.1:0`.
 
 #[path = "handler.rs"]
 mod handler;
@@ -75,6 +76,9 @@ fn accept(
     loop {
         match listener.accept() {
             Ok((mut stream, _)) => {
+                if mode.nodelay() {
+                    let _ = stream.set_nodelay(true);
+                }
                 let entry = connections.vacant_entry();
                 let interest = Interest::READABLE | Interest::WRITABLE;
                 match registry.register(&mut stream, Token(entry.key()), interest) {

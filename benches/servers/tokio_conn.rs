@@ -22,6 +22,9 @@ pub async fn accept_loop(listener: TcpListener, mode: Mode) {
 }
 
 async fn serve(mut stream: TcpStream, mode: Mode) {
+    if mode.nodelay() {
+        let _ = stream.set_nodelay(true);
+    }
     let mut conn = Conn::new(mode);
     // Any error ends the connection; the peer is gone or misbehaving.
     while let Ok(n @ 1..) = stream.read(conn.unfilled()).await {

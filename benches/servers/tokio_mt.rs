@@ -7,7 +7,8 @@
 //! `echo` and `hello_http` examples, the runtime. Requests are handled exactly as there
 //! (`handler.rs`).
 //!
-//! `bench_tokio_mt <echo|http> <addr>`, e.g. `RUNTIME_WORKERS=4 bench_tokio_mt http 127.0.0.1:0`.
+//! `bench_tokio_mt <echo|http|echo-unbuffered|echo-skew> <addr>`, e.g.
+//! `RUNTIME_WORKERS=4 bench_tokio_mt http 127.0.0.1:0`.
 
 #[path = "handler.rs"]
 mod handler;
@@ -15,14 +16,18 @@ mod handler;
 mod tokio_conn;
 
 use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::net::TcpListener;
 use tokio_conn::accept_loop;
 
 fn main() -> io::Result<()> {
     handler::run("bench_tokio_mt", false, |args, listener| {
+        let next = AtomicUsize::new(0);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(args.workers)
+            // Named as the per-core servers' threads are (see `handler.rs`).
+            .thread_name_fn(move || format!("worker-{}", next.fetch_add(1, Ordering::Relaxed)))
             .enable_io()
             .build()?;
         let mode = args.mode;

@@ -8,7 +8,8 @@
 //! share this layout, the runtime itself (its per-loop machinery and its stealing). Requests are
 //! handled exactly as there (`handler.rs`).
 //!
-//! `bench_tokio_tpc <echo|http> <addr>`, e.g. `RUNTIME_WORKERS=4 bench_tokio_tpc http 127.0.0.1:0`.
+//! `bench_tokio_tpc <echo|http|echo-unbuffered|echo-skew> <addr>`, e.g.
+//! `RUNTIME_WORKERS=4 bench_tokio_tpc http 127.0.0.1:0`.
 
 #[path = "handler.rs"]
 mod handler;

@@ -269,6 +269,15 @@ impl ExampleServer {
         assert_eq!(unsafe { libc::kill(pid, signum) }, 0);
     }
 
+    /// The next line the server prints to stderr (after its first), without its newline;
+    /// waits for it.
+    pub fn next_stderr_line(&mut self) -> String {
+        use std::io::BufRead;
+        let mut line = String::new();
+        self.stderr.read_line(&mut line).unwrap();
+        line.trim_end().to_owned()
+    }
+
     /// Waits up to `limit` for the server to exit (panics if it does not), and returns its
     /// exit status and what it printed to stderr after its first line.
     pub fn wait_exit(&mut self, limit: Duration) -> (std::process::ExitStatus, String) {
