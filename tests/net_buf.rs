@@ -203,6 +203,11 @@ rt_test! {
     }
 }
 
+/// Numbers the Unix datagram test's runs: one counter for the 1- and 2-worker copies of its
+/// body (a `static` inside the body would be two counters, both starting at 0, and the two
+/// copies, running side by side, would bind the same names).
+static UNIX_RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 rt_test! {
     // tokio's uds_datagram `recv_buf`, `recv_buf_from` and `try_recv_buf_from`, with senders
     // that are unnamed, bound to a path and bound to an abstract name.
@@ -220,8 +225,7 @@ rt_test! {
             assert!(from.is_unnamed());
 
             // One directory and one abstract name per run: the two runtimes' runs go side by side.
-            static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-            let run = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let run = UNIX_RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let tag = format!("runtime-net-buf-{}-{run}", std::process::id());
             let dir = std::env::temp_dir().join(&tag);
             // A run of an earlier process with the same id that failed left its sockets.
