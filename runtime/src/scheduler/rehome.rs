@@ -98,24 +98,16 @@ mod tests {
     use net::Rehome;
 
     use super::*;
-    use crate::blocking;
     use crate::scheduler::Balancing;
-    use crate::thread_hooks::ThreadHooks;
 
     #[test]
     fn a_loop_is_behind_when_stuck_or_busy_without_a_break() {
-        let blocking = blocking::Config {
-            max_threads: 1,
-            keep_alive: Duration::from_secs(1),
-            thread_name: "test".to_owned(),
-            hooks: ThreadHooks::default(),
-        };
         let balancing = Balancing {
             stealing: true,
             stand_in: true,
             rehome: true,
         };
-        let (shared, queues) = Shared::new(2, balancing, blocking, ThreadHooks::default()).unwrap();
+        let (shared, queues) = Shared::for_test(2, balancing);
         let shared = Arc::new(shared);
         let balance = Balance::new(shared.clone(), 1);
         let home = &shared.workers[0];

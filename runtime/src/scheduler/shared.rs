@@ -84,6 +84,23 @@ pub(crate) struct Remote {
 }
 
 impl Shared {
+    /// A runtime's shared state with `workers` workers and no threads, for unit tests: a
+    /// one-thread blocking pool and no hooks.
+    #[cfg(test)]
+    pub(crate) fn for_test(
+        workers: usize,
+        balancing: Balancing,
+    ) -> (Shared, Vec<deque::Worker<Runnable>>) {
+        let blocking = blocking::Config {
+            max_threads: 1,
+            keep_alive: std::time::Duration::from_secs(1),
+            thread_name: "test".to_owned(),
+            hooks: ThreadHooks::default(),
+        };
+        Shared::new(workers, balancing, blocking, ThreadHooks::default())
+            .expect("a test runtime's reactors")
+    }
+
     /// The shared state and each worker's run queue, whose stealer the shared state holds.
     pub(crate) fn new(
         workers: usize,

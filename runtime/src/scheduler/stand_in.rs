@@ -190,26 +190,16 @@ pub(super) fn turn_for(reactor: &net::Reactor, timers: &Timers, wakers: &mut Vec
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use crate::blocking;
     use crate::scheduler::Balancing;
-    use crate::thread_hooks::ThreadHooks;
     use std::sync::atomic::Ordering;
 
     fn shared(workers: usize, stand_in: bool) -> Shared {
-        let blocking = blocking::Config {
-            max_threads: 1,
-            keep_alive: Duration::from_secs(1),
-            thread_name: "test".to_owned(),
-            hooks: ThreadHooks::default(),
-        };
         let balancing = Balancing {
             stealing: true,
             stand_in,
             rehome: false,
         };
-        Shared::new(workers, balancing, blocking, ThreadHooks::default())
-            .unwrap()
-            .0
+        Shared::for_test(workers, balancing).0
     }
 
     #[test]
