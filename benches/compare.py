@@ -9,8 +9,12 @@ median throughput, p50 and p99 latency, server CPU time per request (user and sy
 /proc/PID/stat) and each figure's ratio to tokio multi-thread. It also counts system calls
 per request (strace), user-space instructions per echo round trip and, under load, per
 request with first-level data cache misses (callgrind), and the memory each idle connection
-costs, runs HTTP/2 under h2load (benches/h2_compare.py), then writes BENCHMARKS.md and the
-chart.
+costs, then writes BENCHMARKS.md and the chart. It goes on with the comparisons that also run
+alone, each into its own section of BENCHMARKS.md: HTTP/2 under h2load
+(benches/h2_compare.py), the Redis protocol under redis-benchmark (benches/redis_compare.py)
+and a pinned loop against an unpinned one (benches/pinning.py); then the skewed workloads.
+Whatever lacks its tool (wrk, strace, valgrind, h2load, redis-benchmark, taskset) is skipped
+with a note.
 
 The skewed workloads. The balanced ones give every connection the same work, which a
 thread-per-core server handles as well as any; the runtime's design (a loop per core that
@@ -42,9 +46,10 @@ connections moved per request by `runtime-rehome` (the runtime with `RUNTIME_REH
 SO_REUSEPORT split the heavy connections between the threads (each server prints, per
 connection that had marked requests, the thread it started on and those that ran them).
 
-    python3 benches/compare.py                  # the full suite (about 50 minutes)
+    python3 benches/compare.py                  # the whole suite (about an hour)
     python3 benches/compare.py --rounds 3 --secs 3   # a quicker pass
     python3 benches/compare.py --only skew --rounds 3 --secs 5   # the skewed workloads only
+    python3 benches/compare.py --skip-micro --skip-redis --skip-pinning   # leave some out
 
 Binaries are taken from `$CARGO_TARGET_DIR/release` (`target/release` by default).
 """
@@ -801,12 +806,16 @@ def write_skew_report(args, results, realtime, loadavg):
     priority = ("at real-time priority (`chrt -f 50`)" if realtime else
                 "at normal priority (`chrt -f 50` was not permitted)")
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Linux {platform.release()}"
-    command = " ".join(["python3 benches/compare.py"] + sys.argv[1:])
-    stamp = (f"Run of `{command}` on {time.strftime('%Y-%m-%d')} "
+    stamp = (f"Run of `{invocation()}` on {time.strftime('%Y-%m-%d')} "
              f"({machine}; load average {loadavg[0]:.1f} before, {loadavg[1]:.1f} after): "
              f"medians of {args.rounds} alternating rounds of {args.secs} s each, "
              f"{SKEW_WORKERS} workers; the `long` workload's load generator {priority}.")
     splice_into_benchmarks_md("skew", f"{stamp}\n\n" + "\n".join(lines))
+
+
+def invocation():
+    """This run's command line, as the sections' stamps quote it."""
+    return " ".join(["python3 benches/compare.py"] + sys.argv[1:])
 
 
 def splice_into_benchmarks_md(section, content):
@@ -872,6 +881,10 @@ def main():
                         help="round trips for the strace and callgrind counts")
     parser.add_argument("--idle-conns", type=int, default=10_000)
     parser.add_argument("--skip-micro", action="store_true")
+    parser.add_argument("--skip-redis", action="store_true",
+                        help="leave out the Redis protocol (benches/redis_compare.py)")
+    parser.add_argument("--skip-pinning", action="store_true",
+                        help="leave out pinned against unpinned (benches/pinning.py)")
     parser.add_argument("--server-cpus", default="",
                         help="CPU list (taskset -c) for the servers, e.g. 0-15")
     parser.add_argument("--client-cpus", default="",
@@ -921,16 +934,40 @@ def main():
     write_report(args, network_results, syscalls, instructions, under_load, memory,
                  wrk_results, hyper_results)
     print(f"wrote {RESULTS}/network.md, network.svg and network.json")
-    # HTTP/2 under h2load, whose script imports this one's helpers (and CPU sets) as `compare`.
+    standalone_comparisons(args, loadgen, workers)
+    run_skew()
+
+
+def standalone_comparisons(args, loadgen, workers):
+    """HTTP/2, the Redis protocol and pinning: the scripts that also run alone, each run here
+    through its `run` and splicing its tables into the section its `--write` fills. Each skips
+    itself, with a note, when its tool is missing."""
+    # Their scripts import this one's helpers (and CPU sets) as `compare`: the same module,
+    # not a second copy.
     sys.modules.setdefault("compare", sys.modules[__name__])
     import h2_compare
+    import pinning
+    import redis_compare
+
+    def splice(section, tables, each=f" of {args.secs} s each"):
+        """`tables` into the section, under a stamp naming this run."""
+        stamp = (f"Run of `{invocation()}` on {time.strftime('%Y-%m-%d')}: medians of "
+                 f"{args.rounds} alternating rounds{each}.")
+        splice_into_benchmarks_md(section, f"{stamp}\n\n{tables}")
+
     h2_results = h2_compare.run(args.rounds, args.secs, workers)
     if h2_results:
-        splice_into_benchmarks_md("h2", f"Run of `python3 benches/compare.py` on "
-                                  f"{time.strftime('%Y-%m-%d')}: medians of {args.rounds} "
-                                  f"alternating rounds of {args.secs} s each.\n\n"
-                                  + h2_compare.tables(h2_results))
-    run_skew()
+        splice("h2", h2_compare.tables(h2_results))
+    # The script's own load (a million requests per command, 1,000 clients, 16 in flight
+    # each) and a worker per CPU, as when it runs alone.
+    redis_results = None if args.skip_redis else redis_compare.run(args.rounds)
+    if redis_results:
+        splice("redis", redis_compare.table(redis_results),
+               f" of `redis-benchmark -c {redis_compare.CLIENTS} -P {redis_compare.PIPELINE} "
+               f"-t set,get -n {redis_compare.REQUESTS}`, {os.cpu_count()} workers")
+    pinning_results = None if args.skip_pinning else pinning.run(loadgen, args.rounds, args.secs)
+    if pinning_results:
+        splice("pinning", pinning.tables(pinning_results))
 
 
 if __name__ == "__main__":

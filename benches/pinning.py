@@ -11,10 +11,13 @@ p99 and server CPU per request.
 
     python3 benches/pinning.py                  # 5 rounds of 5 s
     python3 benches/pinning.py --rounds 3 --secs 3 --write
+
+`python3 benches/compare.py` runs it as part of the whole suite.
 """
 
 import argparse
 import os
+import shutil
 import sys
 import time
 
@@ -31,7 +34,34 @@ REFERENCE = "unpinned"
 WORKLOADS = [("echo", 100), ("echo", 1000), ("http", 256), ("http", 1000)]
 
 
+def unavailable():
+    """Why this comparison cannot run here, or `None`: it needs a CPU for the loop and others
+    for the load generator, and taskset to keep the generator off the loop's."""
+    if (os.cpu_count() or 1) < 2:
+        return "needs two CPUs: one for the server's loop, the rest for the load generator"
+    if not shutil.which("taskset"):
+        return "taskset is missing (Debian: util-linux)"
+    return None
+
+
 def run(loadgen, rounds, secs):
+    """Every workload, servers alternating round by round; `None` (with a note) when
+    `unavailable`. The load generator is confined to CPUs 1- and the servers left to the
+    kernel for the run, whatever CPU sets the caller had (compare.py's `--client-cpus`)."""
+    reason = unavailable()
+    if reason:
+        print(f"skipping pinned against unpinned: {reason}")
+        return None
+    saved = dict(compare.CPUS)
+    compare.CPUS.update(server="", client=f"1-{os.cpu_count() - 1}")
+    try:
+        return run_workloads(loadgen, rounds, secs)
+    finally:
+        compare.CPUS.update(saved)
+
+
+def run_workloads(loadgen, rounds, secs):
+    """The runs per workload and server, the CPU sets in place."""
     results = {}
     for mode, conns in WORKLOADS:
         key = f"{mode} {conns} conns, 1 worker"
@@ -72,9 +102,9 @@ def main():
     parser.add_argument("--secs", type=float, default=5)
     parser.add_argument("--write", action="store_true", help="put the tables into BENCHMARKS.md")
     args = parser.parse_args()
-    if (os.cpu_count() or 1) < 2:
-        sys.exit("needs two CPUs: one for the server's loop, the rest for the load generator")
-    compare.CPUS["client"] = f"1-{os.cpu_count() - 1}"
+    reason = unavailable()
+    if reason:
+        sys.exit(reason)
     loadgen = compare.build()
     results = run(loadgen, args.rounds, args.secs)
     text = tables(results)

@@ -12,7 +12,7 @@ and GET per server and their ratio to tokio; with --write, puts the table into B
     python3 benches/redis_compare.py -n 100000 --rounds 2  # a quick pass
 
 Needs redis-benchmark and redis-server (Debian: redis-tools, redis-server; see
-benches/install-tools.sh).
+benches/install-tools.sh). `python3 benches/compare.py` runs it as part of the whole suite.
 """
 
 import argparse
@@ -29,6 +29,9 @@ import time
 from compare import EXAMPLES, ROOT, ratio, splice_into_benchmarks_md
 
 REFERENCE = "tokio"
+# redis-benchmark's load: requests per command, clients, requests in flight per client.
+REQUESTS, CLIENTS, PIPELINE = 1_000_000, 1000, 16
+TOOLS = ("redis-benchmark", "redis-server")
 RESULT = re.compile(r"^(SET|GET): ([\d.]+) requests per second", re.MULTILINE)
 
 
@@ -86,11 +89,11 @@ class Server:
         self.proc.wait(timeout=60)
 
 
-def bench(server, args):
+def bench(server, requests, clients, pipeline):
     """requests/s of SET and GET, from one redis-benchmark run against `server`."""
     out = subprocess.run(
-        ["redis-benchmark", "-h", "127.0.0.1", "-p", str(server.port), "-c", str(args.clients),
-         "-P", str(args.pipeline), "-t", "set,get", "-n", str(args.requests), "-q"],
+        ["redis-benchmark", "-h", "127.0.0.1", "-p", str(server.port), "-c", str(clients),
+         "-P", str(pipeline), "-t", "set,get", "-n", str(requests), "-q"],
         capture_output=True, text=True, timeout=3600).stdout
     if server.proc.poll() is not None:
         sys.exit(f"{server.name} died under the load (exit status {server.proc.returncode})")
@@ -98,6 +101,33 @@ def bench(server, args):
     if set(found) != {"SET", "GET"}:
         sys.exit(f"no result from redis-benchmark against {server.name}:\n{out}")
     return found
+
+
+def missing_tools():
+    """The tools this comparison needs that are not installed."""
+    return [tool for tool in TOOLS if not shutil.which(tool)]
+
+
+def run(rounds, requests=REQUESTS, clients=CLIENTS, pipeline=PIPELINE, workers=None):
+    """Every server in turn for `rounds` rounds (the examples already built); the runs per
+    server, or `None` when redis-benchmark or redis-server is not installed. `workers`: the
+    runtimes' RUNTIME_WORKERS, one per CPU by default."""
+    missing = missing_tools()
+    if missing:
+        print(f"{', '.join(missing)} not installed: skipping the Redis protocol "
+              "(benches/install-tools.sh)")
+        return None
+    # A thousand clients and as many server connections: the servers and redis-benchmark
+    # inherit the raised limit.
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    results = {"runtime": [], "tokio": [], "redis": []}
+    for round_ in range(rounds):
+        for name, runs in results.items():
+            with Server(name, workers or os.cpu_count()) as server:
+                runs.append(bench(server, requests, clients, pipeline))
+            print(f"round {round_ + 1} {name}: {runs[-1]}", flush=True)
+    return results
 
 
 def table(results):
@@ -113,29 +143,20 @@ def table(results):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("-n", "--requests", type=int, default=1_000_000)
+    parser.add_argument("-n", "--requests", type=int, default=REQUESTS)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("-c", "--clients", type=int, default=1000)
-    parser.add_argument("-P", "--pipeline", type=int, default=16)
+    parser.add_argument("-c", "--clients", type=int, default=CLIENTS)
+    parser.add_argument("-P", "--pipeline", type=int, default=PIPELINE)
     parser.add_argument("--workers", type=int, default=os.cpu_count(),
                         help="RUNTIME_WORKERS of kv and bench_kv_tokio (Redis runs its own way)")
     parser.add_argument("--write", action="store_true", help="put the table into BENCHMARKS.md")
     args = parser.parse_args()
-    for tool in ("redis-benchmark", "redis-server"):
-        if not shutil.which(tool):
-            sys.exit(f"{tool} is missing: run benches/install-tools.sh")
-    # A thousand clients and as many server connections: the servers and redis-benchmark
-    # inherit the raised limit.
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    missing = missing_tools()
+    if missing:
+        sys.exit(f"{' and '.join(missing)} missing: run benches/install-tools.sh")
     subprocess.run(["cargo", "build", "--release", "--example", "kv",
                     "--example", "bench_kv_tokio"], cwd=ROOT, check=True)
-    results = {"runtime": [], "tokio": [], "redis": []}
-    for round_ in range(args.rounds):
-        for name, runs in results.items():
-            with Server(name, args.workers) as server:
-                runs.append(bench(server, args))
-            print(f"round {round_ + 1} {name}: {runs[-1]}", flush=True)
+    results = run(args.rounds, args.requests, args.clients, args.pipeline, args.workers)
     text = table(results)
     print(text)
     if args.write:
