@@ -4,17 +4,17 @@
 Each server runs as its own process on a loopback port with the same request handling (the
 `echo` and `hello_http` logic); the load generator (benches/loadgen.rs) runs against it, the
 server is stopped, and the next one starts: A B C D E, A B C D E, ... for several rounds, so
-that the machine's drift hits every server alike. Per server and workload it reports the
-median throughput, p50 and p99 latency, server CPU time per request (user and system, from
-/proc/PID/stat) and each figure's ratio to tokio multi-thread. It also counts system calls
-per request (strace), user-space instructions per echo round trip and, under load, per
-request with first-level data cache misses (callgrind), and the memory each idle connection
-costs, then writes BENCHMARKS.md and the chart. It goes on with the comparisons that also run
-alone, each into its own section of BENCHMARKS.md: HTTP/2 under h2load
-(benches/h2_compare.py), the Redis protocol under redis-benchmark (benches/redis_compare.py)
-and a pinned loop against an unpinned one (benches/pinning.py); then the skewed workloads.
-Whatever lacks its tool (wrk, strace, valgrind, h2load, redis-benchmark, taskset) is skipped
-with a note.
+that the machine's drift hits every server alike. Per server and workload it reports the median
+throughput, p50 and p99 latency, server CPU time per request (user and system, from
+/proc/PID/stat) and each figure's ratio to tokio multi-thread. It also counts system calls per
+request (strace), user-space instructions per echo round trip and, under load, per request with
+first-level data cache misses (callgrind), and the memory each idle connection costs, then
+writes BENCHMARKS.md and the chart (network.svg). It goes on with the comparisons that also run
+alone, each into its own section of BENCHMARKS.md: HTTP/2 under h2load (benches/h2_compare.py),
+the Redis protocol under redis-benchmark (benches/redis_compare.py) and a pinned loop against
+an unpinned one (benches/pinning.py); then the skewed workloads, with a chart of their own
+(skew.svg). Whatever lacks its tool (wrk, strace, valgrind, h2load, redis-benchmark, taskset)
+is skipped with a note.
 
 The skewed workloads. The balanced ones give every connection the same work, which a
 thread-per-core server handles as well as any; the runtime's design (a loop per core that
@@ -706,13 +706,18 @@ def median_or_none(values):
     return statistics.median(values) if values else None
 
 
+def skew_medians(workload, runs):
+    """Per server, the median of each of `skew_figures` over its runs."""
+    figs = {name: [skew_figures(workload, run) for run in server_runs]
+            for name, server_runs in runs.items()}
+    return {name: {k: median_or_none([f[k] for f in fs]) for k in fs[0]}
+            for name, fs in figs.items()}
+
+
 def skew_tables(workload, runs):
     """A skewed workload's tables: its figures with ratios to tokio-mt and tokio-tpc, and
     where the work ran."""
-    figs = {name: [skew_figures(workload, run) for run in server_runs]
-            for name, server_runs in runs.items()}
-    med = {name: {k: median_or_none([f[k] for f in fs]) for k in fs[0]}
-           for name, fs in figs.items()}
+    med = skew_medians(workload, runs)
 
     def value(key, spec, scale=1, suffix=""):
         def cell(name):
@@ -793,7 +798,8 @@ def skew_tables(workload, runs):
 
 
 def write_skew_report(args, results, realtime, loadavg):
-    """skew.json (every run, raw), skew.md and the `skew` section of BENCHMARKS.md."""
+    """skew.json (every run, raw), skew.md, the chart and the `skew` section of
+    BENCHMARKS.md."""
     os.makedirs(RESULTS, exist_ok=True)
     with open(os.path.join(RESULTS, "skew.json"), "w") as f:
         json.dump({"realtime_loadgen": realtime, "loadavg": loadavg, "skew": results}, f,
@@ -803,6 +809,7 @@ def write_skew_report(args, results, realtime, loadavg):
         lines += skew_tables(workload, runs)
     with open(os.path.join(RESULTS, "skew.md"), "w") as f:
         f.write("\n".join(lines))
+    write_skew_chart(results)
     priority = ("at real-time priority (`chrt -f 50`)" if realtime else
                 "at normal priority (`chrt -f 50` was not permitted)")
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Linux {platform.release()}"
@@ -830,46 +837,110 @@ def splice_into_benchmarks_md(section, content):
         f.write(f"{head}{begin}\n{content}\n{end}{tail}")
 
 
+# A colour per server, the same in both charts.
+COLORS = {"runtime": "#1f77b4", "runtime-nosteal": "#aec7e8", "tokio-mt": "#d62728",
+          "tokio-tpc": "#ff9896", "mio": "#2ca02c", "runtime-rehome": "#9467bd"}
+
+
+def bar_panel(x0, y0, width, height, title, groups, peak, value_format=None):
+    """One panel of grouped bars, as SVG elements: `title` above, a baseline `width` long, and
+    per group a caption (under it, if any) and its bars, each (value, colour, tooltip), side by
+    side in 80% of the group's slot, heights scaled to `peak`. With `value_format`, each value
+    is written above its bar; a value of None gets no bar and a dash."""
+    group_w = width / max(len(groups), 1)
+    svg = [f'<text x="{x0}" y="{y0 - 10}" font-size="13">{title}</text>',
+           f'<line x1="{x0}" y1="{y0 + height}" x2="{x0 + width}" y2="{y0 + height}" '
+           f'stroke="black"/>']
+    for g, (caption, bars) in enumerate(groups):
+        bar_w = group_w * 0.8 / max(len(bars), 1)
+        for i, (v, color, tooltip) in enumerate(bars):
+            x = x0 + g * group_w + i * bar_w
+            h = 0 if v is None else height * v / (peak or 1)
+            if v is not None:
+                svg.append(f'<rect x="{x:.1f}" y="{y0 + height - h:.1f}" width="{bar_w:.1f}" '
+                           f'height="{h:.1f}" fill="{color}"><title>{tooltip}</title></rect>')
+            if value_format:
+                label = "-" if v is None else format(v, value_format)
+                svg.append(f'<text x="{x + bar_w / 2:.1f}" y="{y0 + height - h - 3:.1f}" '
+                           f'text-anchor="middle" font-size="9">{label}</text>')
+        if caption:
+            svg.append(f'<text x="{x0 + g * group_w + group_w * 0.4:.1f}" '
+                       f'y="{y0 + height + 14}" text-anchor="middle">{caption}</text>')
+    return svg
+
+
+def write_svg(name, width, height, elements):
+    """An SVG file in the results directory: white background, then `elements`."""
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
+           f'height="{height}" font-family="sans-serif" font-size="10">',
+           '<rect width="100%" height="100%" fill="white"/>'] + elements + ["</svg>"]
+    with open(os.path.join(RESULTS, name), "w", encoding="utf-8") as f:
+        f.write("\n".join(svg))
+
+
 def write_chart(network_results):
     """Two panels of grouped bars: throughput and p99 latency per server per workload."""
     names = list(SERVERS)
-    colors = ["#1f77b4", "#aec7e8", "#d62728", "#ff9896", "#2ca02c"]
     keys = list(network_results)
     width, panel_h, left, top = 900, 260, 60, 40
-    group_w = (width - left - 20) / max(len(keys), 1)
-    bar_w = group_w * 0.8 / len(names)
-    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
-           f'height="{2 * panel_h + 160}" font-family="sans-serif" font-size="10">',
-           '<rect width="100%" height="100%" fill="white"/>']
+    svg = []
     for panel, (field, title) in enumerate([("rps", "throughput (req/s, higher is better)"),
                                              ("p99", "p99 latency (µs, lower is better)")]):
-        y0 = top + panel * (panel_h + 40)
         peak = max(median_of(runs[n], field) for runs in network_results.values()
                    for n in names) or 1
-        svg.append(f'<text x="{left}" y="{y0 - 10}" font-size="13">{title}</text>')
-        svg.append(f'<line x1="{left}" y1="{y0 + panel_h}" x2="{width - 20}" '
-                   f'y2="{y0 + panel_h}" stroke="black"/>')
-        for g, key in enumerate(keys):
-            for i, n in enumerate(names):
+        groups = []
+        for key in keys:
+            # Workload names under the lower panel only: `echo 100/1w`.
+            label = key.replace(" conns, ", "/").replace(" workers", "w").replace(
+                " worker", "w") if panel == 1 else ""
+            bars = []
+            for n in names:
                 v = median_of(network_results[key][n], field)
-                h = panel_h * v / peak
-                x = left + g * group_w + i * bar_w
-                svg.append(f'<rect x="{x:.1f}" y="{y0 + panel_h - h:.1f}" width="{bar_w:.1f}" '
-                           f'height="{h:.1f}" fill="{colors[i % len(colors)]}">'
-                           f'<title>{n} {key}: {v:.0f}</title></rect>')
-            if panel == 1:
-                label = key.replace(" conns, ", "/").replace(" workers", "w").replace(
-                    " worker", "w")
-                svg.append(f'<text x="{left + g * group_w + group_w * 0.4:.1f}" '
-                           f'y="{y0 + panel_h + 14}" text-anchor="middle">{label}</text>')
+                bars.append((v, COLORS[n], f"{n} {key}: {v:.0f}"))
+            groups.append((label, bars))
+        svg += bar_panel(left, top + panel * (panel_h + 40), width - left - 20, panel_h, title,
+                         groups, peak)
     for i, n in enumerate(names):
         y = 2 * panel_h + 130
         svg.append(f'<rect x="{left + i * 150}" y="{y - 9}" width="10" height="10" '
-                   f'fill="{colors[i % len(colors)]}"/>')
+                   f'fill="{COLORS[n]}"/>')
         svg.append(f'<text x="{left + i * 150 + 14}" y="{y}">{n}</text>')
-    svg.append("</svg>")
-    with open(os.path.join(RESULTS, "network.svg"), "w") as f:
-        f.write("\n".join(svg))
+    write_svg("network.svg", width, 2 * panel_h + 160, svg)
+
+
+# The skewed workloads' chart: a panel per figure their targets are stated in, as (workload,
+# figure from `skew_figures`, scale, format of the value labels, title).
+SKEW_CHART = [
+    ("stall", "victims", 1, ".1f",
+     "stall: light requests delayed 15 ms or more per stall (lower is better)"),
+    ("long", "light_p99", 1e-3, ".2f", "long: light p99 (ms, lower is better)"),
+    ("long", "light_slow", 100, ".1f",
+     "long: light requests taking 1 ms or more (%, lower is better)"),
+    ("saturating", "rps", 1, ".0f", "saturating: throughput (req/s, higher is better)"),
+]
+
+
+def write_skew_chart(results):
+    """skew.svg: a panel per figure of SKEW_CHART whose workload ran, a bar per server (the
+    median of its runs, the value above it), server names under the bars."""
+    panels = [spec for spec in SKEW_CHART if spec[0] in results]
+    if not panels:
+        return
+    medians = {workload: skew_medians(workload, results[workload])
+               for workload in {spec[0] for spec in panels}}
+    width, panel_h, left, top, stride = 900, 150, 60, 40, 210
+    svg = []
+    for p, (workload, field, scale, value_format, title) in enumerate(panels):
+        values = {name: None if med[field] is None else med[field] * scale
+                  for name, med in medians[workload].items()}
+        # Headroom above the tallest bar for its label.
+        peak = 1.15 * max((v for v in values.values() if v is not None), default=0) or 1
+        groups = [(name, [(v, COLORS.get(name, "#7f7f7f"),
+                           f"{name}: {'-' if v is None else format(v, value_format)}")])
+                  for name, v in values.items()]
+        svg += bar_panel(left, top + p * stride, width - left - 20, panel_h, title, groups,
+                         peak, value_format)
+    write_svg("skew.svg", width, top + len(panels) * stride - 20, svg)
 
 
 def main():
