@@ -19,6 +19,7 @@
 //! does that).
 
 mod evented;
+mod fine_timeout;
 #[cfg(all(test, loom))]
 mod loom_tests;
 mod rehome;
@@ -36,6 +37,7 @@ use slab::Slab;
 
 use crate::Ready;
 pub use evented::Evented;
+use fine_timeout::{FineTimeout, TIMER_TOKEN};
 pub use scheduled_io::Direction;
 use scheduled_io::ScheduledIo;
 
@@ -90,6 +92,8 @@ struct Driver {
     events: mio::Events,
     /// Reused between turns so waking allocates nothing.
     wakers: Vec<Waker>,
+    /// Times the waits shorter than `epoll_wait`'s millisecond.
+    fine: FineTimeout,
 }
 
 /// What one turn of the reactor saw.
@@ -124,6 +128,7 @@ impl Reactor {
                     poll,
                     events: mio::Events::with_capacity(EVENTS_CAPACITY),
                     wakers: Vec::new(),
+                    fine: FineTimeout::default(),
                 }),
                 is_shutdown: AtomicBool::new(false),
             }),
@@ -142,6 +147,8 @@ impl Reactor {
     /// Waits for I/O events for at most `timeout` (`None`: until an event or a [`wake`]), then
     /// wakes the tasks whose sources became ready. An interrupted wait (`EINTR`) counts as an
     /// empty turn rather than an error. Waits for a [`try_turn_now`] under way to end first.
+    /// A timeout under a millisecond is kept to within the timer slack (`epoll_wait` alone
+    /// would round it up to a millisecond).
     ///
     /// [`wake`]: Reactor::wake
     /// [`try_turn_now`]: Reactor::try_turn_now
@@ -151,7 +158,9 @@ impl Reactor {
             poll,
             events,
             wakers,
+            fine,
         } = &mut *driver;
+        let timeout = fine.arm(&self.inner.registry, timeout);
         let stats = self.fetch(poll, events, timeout, wakers)?;
         crate::wake_all(wakers.drain(..));
         Ok(stats)
@@ -193,6 +202,9 @@ impl Reactor {
             for event in events.iter() {
                 if event.token() == WAKE_TOKEN {
                     stats.woken_up = true;
+                    continue;
+                }
+                if event.token() == TIMER_TOKEN {
                     continue;
                 }
                 // A source deregistered since the events were fetched is skipped: its slot is

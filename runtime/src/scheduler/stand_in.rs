@@ -6,9 +6,10 @@
 //!
 //! Who looks, and how soon:
 //! - a worker out of work looks before it sleeps, and sleeps at most [`CHECK_PEERS_EVERY`]
-//!   while a peer runs, so it finds a loop away for [`STUCK_AFTER_US`] within about a
-//!   millisecond (`epoll_wait`'s resolution): a loop busy in one long request no longer keeps
-//!   the connections whose readiness sits in its epoll waiting while a peer idles;
+//!   while a peer runs (the reactor times such short waits with a timer of its own, since
+//!   `epoll_wait` counts whole milliseconds), so it finds a loop away for [`STUCK_AFTER_US`]
+//!   within half a millisecond: a loop busy in one long request no longer keeps the
+//!   connections whose readiness sits in its epoll waiting while a peer idles;
 //! - a busy worker looks too, every time it turns its own reactor between tasks, but only for
 //!   loops away for [`BUSY_STUCK_AFTER_US`]: a loop merely busy with short tasks turns its
 //!   reactor much more often, and taking its events would only move work between two busy
@@ -34,13 +35,14 @@ use super::{Remote, Shared};
 use crate::time::Timers;
 
 /// A running peer that has not turned its reactor for this long is stuck, for an idle worker:
-/// longer than a loop busy with short tasks takes between two turns.
-const STUCK_AFTER_US: u64 = 500;
+/// about as long as a loop busy with short tasks takes between two turns (should the
+/// stand-in come that early, it hands the loop's events to an idle thread, no harm done).
+const STUCK_AFTER_US: u64 = 250;
 /// The same, for a worker with work of its own (see the module doc).
 const BUSY_STUCK_AFTER_US: u64 = 2_000;
-/// How long an idle worker sleeps at most while some peer runs, to check on it: the least
-/// `epoll_wait` sleeps.
-const CHECK_PEERS_EVERY: Duration = Duration::from_millis(1);
+/// How long an idle worker sleeps at most while some peer runs, to check on it: together with
+/// `STUCK_AFTER_US`, how long the readiness of a stuck loop's connections waits at most.
+const CHECK_PEERS_EVERY: Duration = Duration::from_micros(250);
 /// How long an idle worker sleeps at most while every peer sleeps too: a peer woken by its own
 /// I/O may get stuck in a task without anyone seeing it start.
 const CHECK_IDLE_PEERS_EVERY: Duration = Duration::from_millis(100);
