@@ -13,7 +13,8 @@
 //! see `Builder::rehome`). Ctrl-C then ends it at once.
 //!
 //! A connection is closed once the idle timeout (`IDLE_TIMEOUT_SECS`, 60 by default) has
-//! passed since it last sent bytes: it sent nothing more, or did not take its echo.
+//! passed since it last sent bytes (within a quarter of the timeout after that, see
+//! `support/idle.rs`): it sent nothing more, or did not take its echo.
 //!
 //! With `--skew`, the benchmarks' skewed workloads: before echoing what it read, the handler
 //! does the work the bytes' markers ask for (burn CPU, or block the thread as a blocking call

@@ -1,45 +1,70 @@
-//! A connection's idle timeout: one sleep for the life of the connection, pushed back before
-//! each operation, rather than a timer set and cancelled around every read and write.
+//! A connection's idle timeout: one sleep for the life of the connection that checks for
+//! activity a few times per period, rather than a timer set and cancelled around every read
+//! and write, or a clock read per message.
 //!
-//! Pushing a deadline later is a field store (`Sleep::reset` leaves the timer where it is,
-//! and the sleep moves it when it fires), and a sleep polled beside each read answers
-//! `Pending` without touching the wheel, so a busy connection pays for its timeout about
-//! once per timeout period instead of twice per operation.
+//! `restart` only marks the connection busy (a field store). The sleep fires [`CHECKS`] times
+//! per timeout: a check that finds the mark clears it, and the connection times out at the
+//! [`CHECKS`]th check in a row that finds none. A connection idle since some moment is thus
+//! closed between the timeout and a `1 / CHECKS` of it later (as with a timer wheel of that
+//! resolution), and a busy one costs its timeout [`CHECKS`] wakes per period however many
+//! messages it carries. A sleep polled beside each read answers `Pending` without touching
+//! the wheel until it fires.
 
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use runtime::time::{Instant, Sleep};
 
+/// Checks for activity per timeout period.
+const CHECKS: u32 = 4;
+
 /// A connection's idle timer; with no timeout (`None`), it never fires and costs nothing.
 pub struct Idle {
-    timer: Option<(Duration, Sleep)>,
+    timer: Option<Timer>,
+}
+
+struct Timer {
+    /// The time between two checks.
+    every: Duration,
+    sleep: Sleep,
+    /// Whether the connection was busy since the last check.
+    busy: bool,
+    /// Checks in a row that found it idle.
+    quiet: u32,
 }
 
 impl Idle {
-    /// A timer that fires `after` from now, and from each `restart`.
+    /// A timer that fires once the connection has been idle for `after`, counting from now.
     pub fn new(after: Option<Duration>) -> Idle {
         Idle {
-            timer: after.map(|after| (after, runtime::time::sleep(after))),
+            timer: after.map(|after| {
+                let every = after / CHECKS;
+                Timer {
+                    every,
+                    sleep: runtime::time::sleep(every),
+                    busy: false,
+                    quiet: 0,
+                }
+            }),
         }
     }
 
     /// The connection is busy now: the timeout counts from here.
     pub fn restart(&mut self) {
-        if let Some((after, sleep)) = &mut self.timer {
-            sleep.reset(Instant::now() + *after);
+        if let Some(timer) = &mut self.timer {
+            timer.busy = true;
         }
     }
 
-    /// `io`, unless the timer fires first, which is a `TimedOut` error; the deadline stays
-    /// where the latest `restart` put it.
+    /// `io`, unless the connection times out first, which is a `TimedOut` error; the idle
+    /// time counts from the latest `restart`.
     pub fn guard<F: Future<Output = io::Result<T>>, T>(&mut self, io: F) -> Guarded<'_, F> {
         Guarded {
             io,
-            sleep: self.timer.as_mut().map(|(_, sleep)| sleep),
+            timer: self.timer.as_mut(),
         }
     }
 
@@ -50,12 +75,30 @@ impl Idle {
     }
 }
 
+impl Timer {
+    /// Ready once the connection has been idle for the whole timeout.
+    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            ready!(Pin::new(&mut self.sleep).poll(cx));
+            if std::mem::take(&mut self.busy) {
+                self.quiet = 0;
+            } else {
+                self.quiet += 1;
+                if self.quiet == CHECKS {
+                    return Poll::Ready(());
+                }
+            }
+            self.sleep.reset(Instant::now() + self.every);
+        }
+    }
+}
+
 pin_project_lite::pin_project! {
     /// The future of [`Idle::guard`].
     pub struct Guarded<'a, F> {
         #[pin]
         io: F,
-        sleep: Option<&'a mut Sleep>,
+        timer: Option<&'a mut Timer>,
     }
 }
 
@@ -67,9 +110,9 @@ impl<F: Future<Output = io::Result<T>>, T> Future for Guarded<'_, F> {
         if let Poll::Ready(done) = this.io.poll(cx) {
             return Poll::Ready(done);
         }
-        match this.sleep {
-            Some(sleep) => Pin::new(&mut **sleep)
-                .poll(cx)
+        match this.timer {
+            Some(timer) => timer
+                .poll_idle(cx)
                 .map(|()| Err(io::ErrorKind::TimedOut.into())),
             None => Poll::Pending,
         }
