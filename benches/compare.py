@@ -195,7 +195,7 @@ class Server:
             if not line:
                 sys.exit(f"{name} did not start")
             line = self.proc.stderr.readline()
-        self.addr = line.split()[-1]
+        self.addr = line.split("listening on ")[1].split()[0]
         self.pid = self.proc.pid
 
     def __enter__(self):

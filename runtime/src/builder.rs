@@ -153,9 +153,11 @@ impl Builder {
     /// this on, a connection whose task waited on another loop's thread 4 times in a row
     /// while its own loop was behind moves its registration to that loop, and its task's
     /// wakes come from there from then on. A loop is behind when it is stuck in a task (away
-    /// from its reactor for 10 ms), or when it has tasks queued and has not run out of work
-    /// once in the last 10 ms: lasting overload, unlike two busy loops that trade tasks now
-    /// and then, between which connections would only go back and forth. A connection that
+    /// from its reactor for 10 ms), when it has tasks queued and has not run out of work
+    /// once in the last 10 ms, or when it was busy for 70% of the time or more since the
+    /// asking loop last looked (20 ms at least) and for 30 points more than that loop: lasting
+    /// overload, unlike two busy loops that trade tasks now and then, between which
+    /// connections would only go back and forth. A connection that
     /// moved stays at least 100 ms where it went. Listeners, datagram sockets and pipes never
     /// move; the halves of a split stream move together. Each move is counted in
     /// [`WorkerMetrics::moves`](crate::WorkerMetrics::moves) of the loop it went to.

@@ -10,12 +10,17 @@
 //!
 //! A loop is behind when it is stuck in a task, away from its reactor for [`STUCK_FOR_US`]
 //! (the stand-ins serve its connections meanwhile, see [`stand_in`](super::stand_in), but each
-//! event then waits for one of their turns), or when it has tasks queued and has not once run
-//! out of work (looked for tasks to steal, or slept) in the last [`BUSY_FOR_US`]. The second is what tells lasting overload, where a peer keeps
-//! stealing from one loop, from two loops that are both busy and trade tasks now and then: each
-//! of those runs dry every so often, and a connection moved between them would only be moved
-//! back. The hook samples each peer's count of dry runs (its steal attempts and sleeps, which
-//! the peer counts anyway) and when it changed last, so that the workers pay nothing for it.
+//! event then waits for one of their turns), when it has tasks queued and has not once run out
+//! of work (looked for tasks to steal, or slept) in the last [`BUSY_FOR_US`], or when it was
+//! busy for most of the time since the asking loop last looked, and for [`BUSY_GAP`] more of
+//! it than the asking loop. The second and third tell lasting overload, where a peer keeps
+//! taking work from one loop, from two loops that are both busy and trade tasks now and then:
+//! each of those runs dry every so often, and their busy shares are alike, so a connection
+//! moved between them would only be moved back. The third catches a loop that runs dry
+//! between long tasks but spends most of its time in them, while its peer idles.
+//!
+//! The hook samples what each worker counts anyway, its dry runs (steal attempts and sleeps)
+//! and its busy time, each time it is asked, so that the workers pay nothing for it.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -28,6 +33,12 @@ const STUCK_FOR_US: u64 = 10_000;
 /// A loop with tasks queued that has not run out of work for this long (in microseconds) is
 /// behind.
 const BUSY_FOR_US: u64 = 10_000;
+/// The least time (in microseconds) over which a busy share is measured: several long tasks.
+const SHARE_OVER_US: u64 = 20_000;
+/// A loop busy for this share of the time (in thousandths)...
+const BUSY_SHARE: u64 = 700;
+/// ...and for this much more than the asking loop, is behind.
+const BUSY_GAP: u64 = 300;
 
 /// The hook a worker enters its reactor with, answering for worker `index`.
 pub(crate) struct Balance {
@@ -36,6 +47,9 @@ pub(crate) struct Balance {
     /// Per worker: its count of dry runs when this hook last saw it change, and when; `None`
     /// before the first look.
     seen: RefCell<Vec<Option<DryRuns>>>,
+    /// Per worker: its busy time at the start of the current measure, and its busy share over
+    /// the last one.
+    load: RefCell<Vec<Load>>,
 }
 
 #[derive(Clone, Copy)]
@@ -44,14 +58,50 @@ struct DryRuns {
     since_us: u64,
 }
 
+#[derive(Clone, Copy, Default)]
+struct Load {
+    /// When the current measure started (0: not yet), and the worker's busy time then.
+    since_us: u64,
+    busy_ns: u64,
+    /// The share of the last measure, in thousandths.
+    share: u64,
+}
+
 impl Balance {
     pub(crate) fn new(shared: Arc<Shared>, index: usize) -> Balance {
         let seen = RefCell::new(vec![None; shared.workers.len()]);
+        let load = RefCell::new(vec![Load::default(); shared.workers.len()]);
         Balance {
             shared,
             index,
             seen,
+            load,
         }
+    }
+
+    /// Worker `i`'s busy share (in thousandths) over the last measure that spanned
+    /// [`SHARE_OVER_US`] by `now_us`; 0 until one has.
+    fn busy_share(&self, i: usize, now_us: u64) -> u64 {
+        let busy_ns = self.shared.workers[i].counters.busy_ns.get();
+        let load = &mut self.load.borrow_mut()[i];
+        let over_us = now_us.saturating_sub(load.since_us);
+        if load.since_us == 0 || over_us >= SHARE_OVER_US {
+            if load.since_us != 0 {
+                load.share = (busy_ns.saturating_sub(load.busy_ns) / over_us).min(1_000);
+            }
+            load.since_us = now_us.max(1);
+            load.busy_ns = busy_ns;
+        }
+        load.share
+    }
+
+    /// Whether worker `i` was busy for most of the last measure and much more than this one.
+    fn busier(&self, i: usize, now_us: u64) -> bool {
+        let (home, here) = (
+            self.busy_share(i, now_us),
+            self.busy_share(self.index, now_us),
+        );
+        home >= BUSY_SHARE && home >= here + BUSY_GAP
     }
 
     /// Whether `peer`, worker `i`, may have run out of work in the last `BUSY_FOR_US` before
@@ -82,7 +132,9 @@ impl net::Rehome for Balance {
         };
         let now_us = self.shared.now_us();
         let stuck = stand_in::away_for(peer, now_us).is_some_and(|away| away >= STUCK_FOR_US);
-        stuck || (!self.ran_dry_lately(i, peer, now_us) && !peer.stealer.is_empty())
+        stuck
+            || (!self.ran_dry_lately(i, peer, now_us) && !peer.stealer.is_empty())
+            || self.busier(i, now_us)
     }
 
     fn moved_here(&self) {
@@ -157,5 +209,38 @@ mod tests {
         assert!(!balance.home_is_behind(&home.reactor), "asleep");
         balance.moved_here();
         assert_eq!(shared.workers[1].counters.moves.get(), 1);
+    }
+
+    #[test]
+    fn a_loop_busy_most_of_the_time_while_its_peer_idles_is_behind() {
+        let balancing = Balancing {
+            stealing: true,
+            stand_in: true,
+            rehome: true,
+        };
+        let shared = Arc::new(Shared::for_test(2, balancing).0);
+        let balance = Balance::new(shared.clone(), 1);
+        let (home, here) = (&shared.workers[0], &shared.workers[1]);
+        // Over one measure, the home loop busy for all of it and this one for a tenth, as
+        // their counters say; both turning their reactors and running dry meanwhile.
+        let measure = |home_share: u64, here_share: u64| {
+            let start = shared.now_us();
+            std::thread::sleep(Duration::from_micros(SHARE_OVER_US + 1_000));
+            let over_ns = (shared.now_us() - start) * 1_000;
+            home.counters.busy_ns.add(over_ns * home_share / 1_000);
+            here.counters.busy_ns.add(over_ns * here_share / 1_000);
+            home.counters.parks.add(1);
+            home.watch.turned(shared.now_us());
+        };
+        assert!(!balance.home_is_behind(&home.reactor), "no measure yet");
+        measure(1_000, 100);
+        assert!(balance.home_is_behind(&home.reactor), "busy, its peer idle");
+        measure(1_000, 800);
+        assert!(!balance.home_is_behind(&home.reactor), "both busy");
+        measure(600, 0);
+        assert!(
+            !balance.home_is_behind(&home.reactor),
+            "not busy most of the time"
+        );
     }
 }
