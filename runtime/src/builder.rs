@@ -129,10 +129,10 @@ impl Builder {
     }
 
     /// Whether workers stand in for a peer stuck in a task (on by default, or as
-    /// `RUNTIME_STAND_IN` says): a worker that has not turned its reactor for 0.5 ms while
+    /// `RUNTIME_STAND_IN` says): a worker that has not turned its reactor for 0.25 ms while
     /// running has its reactor turned and its timers fired by an idle peer (by a busy one
     /// after 2 ms), so its sockets are still served, and one stuck for 100 ms is reported as
-    /// a `tracing` warning. The watch costs each idle worker a wake-up every millisecond
+    /// a `tracing` warning. The watch costs each idle worker a wake-up every 0.25 ms
     /// while a peer runs and every 100 ms while all sleep. With stealing and stand-ins both off, no loop runs another's tasks or
     /// turns another's reactor: the thread-per-core model.
     ///
