@@ -38,14 +38,22 @@ impl FineTimeout {
     /// The timeout to give `epoll_wait` for a wait of `timeout`: for a non-zero one shorter
     /// than a millisecond, arms the timer for it and answers a millisecond, the timer's
     /// backstop; else `timeout` itself.
+    #[inline]
     pub(super) fn arm(
         &mut self,
         registry: &mio::Registry,
         timeout: Option<Duration>,
     ) -> Option<Duration> {
-        let Some(wait) = timeout.filter(|t| !t.is_zero() && *t < FINER_THAN) else {
-            return timeout;
-        };
+        // Every turn comes here, and almost none waits this briefly: only this check inline.
+        match timeout {
+            Some(wait) if !wait.is_zero() && wait < FINER_THAN => self.arm_for(registry, wait),
+            _ => timeout,
+        }
+    }
+
+    #[inline(never)]
+    fn arm_for(&mut self, registry: &mio::Registry, wait: Duration) -> Option<Duration> {
+        let timeout = Some(wait);
         let timer = self
             .timer
             .get_or_insert_with(|| create(registry).map_err(|_| ()));

@@ -26,7 +26,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Waker;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crossbeam_deque::Steal;
 
@@ -65,8 +65,11 @@ pub(crate) struct Worker {
     woken: Vec<Waker>,
     /// Picks the polls the poll-time histogram times.
     poll_sampler: PollSampler,
-    /// Since when the worker's busy time has not been counted yet (see `count_busy`).
-    busy_since: Cell<Instant>,
+    /// Since when (a reading of the monotonic clock, in nanoseconds) the worker's busy time
+    /// has not been counted yet (see `count_busy`).
+    busy_since: Cell<u64>,
+    /// The clock reading of the latest reactor turn, which the busy time reuses.
+    turned_at: u64,
     _enter: EnterGuard,
 }
 
@@ -77,6 +80,7 @@ impl Worker {
         let shared = local.shared().clone();
         let remote = shared.workers[local.index()].clone();
         remote.watch.turned(shared.now_us());
+        let now = shared.clock().real_ns();
         Worker {
             remote,
             shared,
@@ -88,7 +92,8 @@ impl Worker {
             lifo_streak: 0,
             inbox_batch: Vec::new(),
             woken: Vec::new(),
-            busy_since: Cell::new(Instant::now()),
+            busy_since: Cell::new(now),
+            turned_at: 0,
             poll_sampler: PollSampler::new(),
         }
     }
@@ -117,8 +122,8 @@ impl Worker {
                 Some(runnable) => {
                     self.run_task(runnable);
                     if self.taken % EVENT_INTERVAL == 0 {
-                        self.count_busy();
                         self.poll_io(Some(Duration::ZERO));
+                        self.count_busy(self.turned_at);
                         stand_in::stand_in_for_stuck_peers(&self.shared, self.index, Looker::Busy);
                     }
                 }
@@ -273,7 +278,7 @@ impl Worker {
         } else {
             remote.counters.parks.add(1);
             ThreadHooks::run(&shared.hooks.park);
-            self.count_busy();
+            self.count_busy(shared.clock().real_ns());
             // Reads the clock only if a timer is set.
             let mut timeout = remote.timers.park_timeout();
             if shared.clock().is_paused() {
@@ -292,19 +297,17 @@ impl Worker {
         self.shared.idle.release_wake();
         if !busy {
             // Asleep since `count_busy`: that time is not busy.
-            self.busy_since.set(Instant::now());
+            self.busy_since.set(self.turned_at);
             ThreadHooks::run(&self.shared.hooks.unpark);
         }
     }
 
-    /// Adds the time since `busy_since` to the busy time and counts on from now: called every
-    /// [`EVENT_INTERVAL`] tasks, so that a worker that never sleeps is seen busy, and before
-    /// sleeping.
-    fn count_busy(&self) {
-        let now = Instant::now();
-        let busy = now.saturating_duration_since(self.busy_since.replace(now));
-        let nanos = u64::try_from(busy.as_nanos()).unwrap_or(u64::MAX);
-        self.remote.counters.busy_ns.add(nanos);
+    /// Adds the time from `busy_since` to `now` (a reading of the monotonic clock) to the busy
+    /// time and counts on from `now`: called every [`EVENT_INTERVAL`] tasks, so that a worker
+    /// that never sleeps is seen busy, and before sleeping.
+    fn count_busy(&self, now: u64) {
+        let busy = now.saturating_sub(self.busy_since.replace(now));
+        self.remote.counters.busy_ns.add(busy);
     }
 
     /// Turns the reactor: waits up to `timeout` for it when parking; between tasks, only tries
@@ -326,7 +329,9 @@ impl Worker {
             remote.counters.io_events.add(stats.events as u64);
             remote.counters.remote_wakes.add(u64::from(stats.woken_up));
         }
-        let (real_us, timer_ms) = self.shared.clock().readings();
+        let clock = self.shared.clock();
+        self.turned_at = clock.real_ns();
+        let (real_us, timer_ms) = clock.readings_at(self.turned_at);
         remote.watch.turned(real_us);
         remote.timers.fire_tick(timer_ms);
         self.drain_inbox();

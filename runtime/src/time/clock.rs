@@ -105,11 +105,17 @@ impl Clock {
         monotonic_ns().saturating_sub(self.origin_ns) / 1_000
     }
 
-    /// Microseconds since the origin on the real clock and milliseconds on this one, from one
-    /// read of the monotonic clock.
+    /// The monotonic clock, in nanoseconds: a reading for [`readings_at`](Self::readings_at),
+    /// and a time stamp the scheduler measures its busy time with.
     #[inline]
-    pub(crate) fn readings(&self) -> (u64, u64) {
-        let real = monotonic_ns();
+    pub(crate) fn real_ns(&self) -> u64 {
+        monotonic_ns()
+    }
+
+    /// Microseconds since the origin on the real clock and milliseconds on this one, when the
+    /// monotonic clock reads `real` (a [`real_ns`](Self::real_ns)).
+    #[inline]
+    pub(crate) fn readings_at(&self, real: u64) -> (u64, u64) {
         (
             real.saturating_sub(self.origin_ns) / 1_000,
             self.ms_since_origin(self.reading_at(real)),
