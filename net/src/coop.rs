@@ -43,6 +43,7 @@ fn with_remaining<R>(remaining: Option<u32>, f: impl FnOnce() -> R) -> R {
 
 /// Whether the current task may run another operation; if not, wakes it so that it runs
 /// again after the tasks queued behind it.
+#[inline]
 pub(crate) fn has_budget(cx: &Context<'_>) -> bool {
     if REMAINING.get() == Some(0) {
         cx.waker().wake_by_ref();
@@ -52,6 +53,7 @@ pub(crate) fn has_budget(cx: &Context<'_>) -> bool {
 }
 
 /// Spends one unit for an operation that completed.
+#[inline]
 pub(crate) fn spend() {
     if let Some(n) = REMAINING.get() {
         REMAINING.set(Some(n.saturating_sub(1)));

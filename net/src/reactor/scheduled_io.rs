@@ -44,23 +44,29 @@ pub enum Direction {
 impl Direction {
     /// The readiness that lets an operation in this direction make progress. A closed side
     /// counts as ready: the operation then returns 0 or an error instead of waiting forever.
+    #[inline]
     const fn mask(self) -> Ready {
+        // Constants, so that the masks are computed once, at compile time, not per call.
+        const READ: Ready = Interest::READABLE.mask();
+        const WRITE: Ready = Interest::WRITABLE.mask();
         match self {
-            Direction::Read => Interest::READABLE.mask(),
-            Direction::Write => Interest::WRITABLE.mask(),
+            Direction::Read => READ,
+            Direction::Write => WRITE,
         }
     }
 
     /// The readiness that wakes the tasks waiting in this direction: what lets an operation
     /// in it make progress and, for reading, what the interests waiting beside the readers
     /// wait for (priority and errors: see [`Interest::waits_with_readers`]).
+    #[inline]
     const fn wake_mask(self) -> Ready {
+        const READ: Ready = Interest::READABLE
+            .add(Interest::PRIORITY)
+            .add(Interest::ERROR)
+            .mask();
         match self {
-            Direction::Read => Interest::READABLE
-                .add(Interest::PRIORITY)
-                .add(Interest::ERROR)
-                .mask(),
-            Direction::Write => Interest::WRITABLE.mask(),
+            Direction::Read => READ,
+            Direction::Write => Direction::Write.mask(),
         }
     }
 }
