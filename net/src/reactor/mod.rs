@@ -106,11 +106,13 @@ pub struct TurnStats {
 }
 
 impl Reactor {
-    /// Creates a reactor with its own `epoll` instance and wake-up `eventfd`.
+    /// Creates a reactor with its own `epoll` instance, wake-up `eventfd` and `timerfd` (for
+    /// waits shorter than `epoll_wait`'s millisecond).
     pub fn new() -> io::Result<Reactor> {
         let poll = mio::Poll::new()?;
         let registry = poll.registry().try_clone()?;
         let waker = mio::Waker::new(&registry, WAKE_TOKEN)?;
+        let fine = FineTimeout::new(&registry)?;
         // Ids start at 1, 0 being no reactor's. Should they wrap, after 2^32 reactors, two
         // reactors with one id only keep a source from moving between them.
         static NEXT_ID: AtomicU32 = AtomicU32::new(1);
@@ -128,7 +130,7 @@ impl Reactor {
                     poll,
                     events: mio::Events::with_capacity(EVENTS_CAPACITY),
                     wakers: Vec::new(),
-                    fine: FineTimeout::default(),
+                    fine,
                 }),
                 is_shutdown: AtomicBool::new(false),
             }),
@@ -160,7 +162,7 @@ impl Reactor {
             wakers,
             fine,
         } = &mut *driver;
-        let timeout = fine.arm(&self.inner.registry, timeout);
+        let timeout = fine.arm(timeout);
         let stats = self.fetch(poll, events, timeout, wakers)?;
         crate::wake_all(wakers.drain(..));
         Ok(stats)
