@@ -30,7 +30,6 @@ mod skew;
 use std::io::ErrorKind::WouldBlock;
 use std::time::Duration;
 
-use runtime::future::Either;
 use runtime::net::TcpStream;
 use support::idle::Idle;
 
@@ -42,29 +41,27 @@ async fn main() -> std::io::Result<()> {
     if support::flag("one-listener") {
         return one_listener(unbuffered, idle).await;
     }
-    let server = runtime::net::serve(
-        support::listen_addr("127.0.0.1:7000"),
-        // Either future, not an `async` block awaiting one: that would hold the stream and
-        // the timeout twice for the life of the connection.
-        move |stream, _| {
-            if unbuffered {
-                Either::Left(echo_unbuffered(stream, idle))
-            } else if skewed {
-                // Several requests of a connection are in flight in the open-loop workload:
-                // without this, Nagle's algorithm and the client's delayed ACKs hold every
-                // reply until the next request once one is late (benches/servers/handler.rs,
-                // `Mode::nodelay`, which the reference servers follow).
-                let _ = stream.set_nodelay(true);
-                // Made here, on the loop that accepted the connection: the tally names it.
-                let mut tally = skew::Tally::new();
-                Either::Right(Either::Left(echo(stream, idle, move |read| {
-                    tally.serve(read)
-                })))
-            } else {
-                Either::Right(Either::Right(echo(stream, idle, |_| {})))
-            }
-        },
-    )?;
+    let addr = support::listen_addr("127.0.0.1:7000");
+    // A handler per mode, each with a future type of its own: a connection's task is the size
+    // of its own mode's future, where one `Either` of them all would give every task the size
+    // of the largest. (The future is the handler's, not an `async` block awaiting it: that
+    // would hold the stream and the timeout twice for the life of the connection.)
+    let server = if unbuffered {
+        runtime::net::serve(addr, move |stream, _| echo_unbuffered(stream, idle))?
+    } else if skewed {
+        runtime::net::serve(addr, move |stream, _| {
+            // Several requests of a connection are in flight in the open-loop workload:
+            // without this, Nagle's algorithm and the client's delayed ACKs hold every reply
+            // until the next request once one is late (benches/servers/handler.rs,
+            // `Mode::nodelay`, which the reference servers follow).
+            let _ = stream.set_nodelay(true);
+            // Made here, on the loop that accepted the connection: the tally names it.
+            let mut tally = skew::Tally::new();
+            echo(stream, idle, move |read| tally.serve(read))
+        })?
+    } else {
+        runtime::net::serve(addr, move |stream, _| echo(stream, idle, |_| {}))?
+    };
     support::report_metrics();
     let banner = format!("echo listening on {}", server.local_addr());
     support::serve_until_signal(server, banner).await
@@ -81,11 +78,12 @@ async fn one_listener(unbuffered: bool, idle: Option<Duration>) -> std::io::Resu
     );
     loop {
         let (stream, _) = listener.accept().await?;
-        drop(runtime::spawn(if unbuffered {
-            Either::Left(echo_unbuffered(stream, idle))
+        let task = if unbuffered {
+            runtime::spawn(echo_unbuffered(stream, idle))
         } else {
-            Either::Right(echo(stream, idle, |_| {}))
-        }));
+            runtime::spawn(echo(stream, idle, |_| {}))
+        };
+        drop(task);
     }
 }
 

@@ -21,9 +21,11 @@ use runtime::time::{Instant, Sleep};
 /// Checks for activity per timeout period.
 const CHECKS: u32 = 4;
 
-/// A connection's idle timer; with no timeout (`None`), it never fires and costs nothing.
+/// A connection's idle timer; with no timeout (`None`), it never fires and costs nothing. The
+/// timer lives on the heap, so a connection without one carries a pointer, not its room (the
+/// connection's future is the task's size while it waits).
 pub struct Idle {
-    timer: Option<Timer>,
+    timer: Option<Box<Timer>>,
 }
 
 struct Timer {
@@ -42,12 +44,12 @@ impl Idle {
         Idle {
             timer: after.map(|after| {
                 let every = after / CHECKS;
-                Timer {
+                Box::new(Timer {
                     every,
                     sleep: runtime::time::sleep(every),
                     busy: false,
                     quiet: 0,
-                }
+                })
             }),
         }
     }
@@ -64,7 +66,7 @@ impl Idle {
     pub fn guard<F: Future<Output = io::Result<T>>, T>(&mut self, io: F) -> Guarded<'_, F> {
         Guarded {
             io,
-            timer: self.timer.as_mut(),
+            timer: self.timer.as_deref_mut(),
         }
     }
 
