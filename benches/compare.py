@@ -49,6 +49,7 @@ connection that had marked requests, the thread it started on and those that ran
     python3 benches/compare.py                  # the whole suite (about an hour)
     python3 benches/compare.py --rounds 3 --secs 3   # a quicker pass
     python3 benches/compare.py --only skew --rounds 3 --secs 5   # the skewed workloads only
+    python3 benches/compare.py --only h2,redis,pinning   # parts: micro,network,h2,redis,pinning,skew
     python3 benches/compare.py --skip-micro --skip-redis --skip-pinning   # leave some out
 
 Binaries are taken from `$CARGO_TARGET_DIR/release` (`target/release` by default).
@@ -111,6 +112,8 @@ SKEW_WORKERS = 2
 STALL_VICTIM_US = 15_000
 # A light request this slow in the `long` workload waited behind a heavy one.
 SLOW_LIGHT_US = 1_000
+# The parts of the suite, in the order a full run takes them (`--only`).
+PARTS = ["micro", "network", "h2", "redis", "pinning", "skew"]
 SKEW_WORKLOADS = {
     "stall": {
         "title": "stall: 200 connections (closed loop), one request in 200 ms blocks its "
@@ -960,8 +963,10 @@ def main():
                         help="CPU list (taskset -c) for the servers, e.g. 0-15")
     parser.add_argument("--client-cpus", default="",
                         help="CPU list (taskset -c) for the load generators, e.g. 16-31")
-    parser.add_argument("--only", choices=["skew"],
-                        help="run only these workloads (skew: the skewed ones)")
+    parser.add_argument("--only", default=",".join(PARTS),
+                        help="which parts to run, comma-separated, of "
+                             f"{','.join(PARTS)} (network: also the system calls, "
+                             "instructions, memory, wrk and hyper); all by default")
     parser.add_argument("--skew-workloads", default=",".join(SKEW_WORKLOADS),
                         help="which skewed workloads, comma-separated")
     args = parser.parse_args()
@@ -971,6 +976,13 @@ def main():
     unknown = set(skew_workloads) - set(SKEW_WORKLOADS)
     if unknown:
         sys.exit(f"unknown skewed workloads: {', '.join(sorted(unknown))}")
+    parts = set(args.only.split(","))
+    if parts - set(PARTS):
+        sys.exit(f"unknown parts: {', '.join(sorted(parts - set(PARTS)))}")
+    for part, skip in (("micro", args.skip_micro), ("redis", args.skip_redis),
+                       ("pinning", args.skip_pinning)):
+        if skip:
+            parts.discard(part)
     loadgen = build()
 
     def run_skew():
@@ -979,18 +991,26 @@ def main():
         write_skew_report(args, results, realtime, (before, os.getloadavg()[0]))
         print(f"wrote {RESULTS}/skew.md and skew.json")
 
-    if args.only == "skew":
-        run_skew()
-        return
-    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Linux {platform.release()}"
-    print(f"machine: {machine}")
-    splice_into_benchmarks_md("machine", machine)
-    if not args.skip_micro:
+    workers = [int(w) for w in args.workers.split(",")]
+    if parts & {"micro", "network"}:
+        machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Linux {platform.release()}"
+        print(f"machine: {machine}")
+        splice_into_benchmarks_md("machine", machine)
+    if "micro" in parts:
         table = micro()
         print(table, flush=True)
         splice_into_benchmarks_md("micro", table)
-    network_results = network(loadgen, args.rounds, args.secs,
-                              [int(w) for w in args.workers.split(",")])
+    if "network" in parts:
+        run_network(args, loadgen, workers)
+    standalone_comparisons(args, loadgen, workers, parts)
+    if "skew" in parts:
+        run_skew()
+
+
+def run_network(args, loadgen, workers):
+    """The balanced workloads and the counts taken on them; writes network.md, the chart and
+    BENCHMARKS.md's network sections."""
+    network_results = network(loadgen, args.rounds, args.secs, workers)
     syscalls = syscalls_per_request(loadgen, args.requests)
     print("syscalls per request:", syscalls, flush=True)
     instructions = callgrind_per_request(loadgen, 1, args.requests // 10, args.requests // 5)
@@ -999,17 +1019,14 @@ def main():
     print("instructions and misses per request, 1,000 connections:", under_load, flush=True)
     memory = idle_memory(args.idle_conns)
     print("bytes per idle connection:", memory, flush=True)
-    workers = [int(w) for w in args.workers.split(",")]
     wrk_results = wrk(args.rounds, args.secs, workers)
     hyper_results = wrk(args.rounds, args.secs, workers, servers=HYPER_SERVERS)
     write_report(args, network_results, syscalls, instructions, under_load, memory,
                  wrk_results, hyper_results)
     print(f"wrote {RESULTS}/network.md, network.svg and network.json")
-    standalone_comparisons(args, loadgen, workers)
-    run_skew()
 
 
-def standalone_comparisons(args, loadgen, workers):
+def standalone_comparisons(args, loadgen, workers, parts):
     """HTTP/2, the Redis protocol and pinning: the scripts that also run alone, each run here
     through its `run` and splicing its tables into the section its `--write` fills. Each skips
     itself, with a note, when its tool is missing."""
@@ -1026,17 +1043,18 @@ def standalone_comparisons(args, loadgen, workers):
                  f"{args.rounds} alternating rounds{each}.")
         splice_into_benchmarks_md(section, f"{stamp}\n\n{tables}")
 
-    h2_results = h2_compare.run(args.rounds, args.secs, workers)
+    h2_results = h2_compare.run(args.rounds, args.secs, workers) if "h2" in parts else None
     if h2_results:
         splice("h2", h2_compare.tables(h2_results))
     # The script's own load (a million requests per command, 1,000 clients, 16 in flight
     # each) and a worker per CPU, as when it runs alone.
-    redis_results = None if args.skip_redis else redis_compare.run(args.rounds)
+    redis_results = redis_compare.run(args.rounds) if "redis" in parts else None
     if redis_results:
         splice("redis", redis_compare.table(redis_results),
                f" of `redis-benchmark -c {redis_compare.CLIENTS} -P {redis_compare.PIPELINE} "
                f"-t set,get -n {redis_compare.REQUESTS}`, {os.cpu_count()} workers")
-    pinning_results = None if args.skip_pinning else pinning.run(loadgen, args.rounds, args.secs)
+    pinning_results = (pinning.run(loadgen, args.rounds, args.secs) if "pinning" in parts
+                       else None)
     if pinning_results:
         splice("pinning", pinning.tables(pinning_results))
 

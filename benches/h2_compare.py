@@ -49,10 +49,15 @@ def duration_us(text):
 
 def h2load(addr, conns, streams, secs):
     """One h2load run: requests/s, succeeded requests and mean request time in µs."""
-    text = subprocess.run(
+    # h2load takes whole seconds (`-D 5.0` is an error).
+    duration = str(max(1, round(secs)))
+    run = subprocess.run(
         confined("client", ["h2load", "-t", "1", "-c", str(conns), "-m", str(streams),
-                            "-D", str(secs), "--warm-up-time", "1", f"http://{addr}/"]),
-        check=True, capture_output=True, text=True, preexec_fn=raise_nofile).stdout
+                            "-D", duration, "--warm-up-time", "1", f"http://{addr}/"]),
+        capture_output=True, text=True, preexec_fn=raise_nofile)
+    if run.returncode != 0:
+        sys.exit(f"h2load failed (exit {run.returncode}):\n{run.stdout}{run.stderr}")
+    text = run.stdout
     rps, ok, mean = FINISHED.search(text), SUCCEEDED.search(text), REQUEST_TIME.search(text)
     if not (rps and ok and mean):
         sys.exit(f"no result from h2load:\n{text}")
