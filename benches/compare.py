@@ -37,6 +37,10 @@ benches/servers/skew.rs):
 - `saturating`: 100 connections in closed loop, 8 of them sending requests that burn 200 µs
   of CPU each: throughput and latency per class, no target.
 
+Besides the servers of the balanced workloads, these run the runtime with re-homing on
+(`runtime-rehome`), and the runtime and the per-core tokio server pinned to a core per worker
+(`runtime-pinned`, `tokio-tpc-pinned`, with `RUNTIME_PIN=1`).
+
 For each run it also records, per server: the CPU time of each of its threads
 (/proc/PID/task/*/stat, utime + stime over the run, as a share of one core; the runtime names
 its workers `runtime-<i>`, the reference servers theirs `worker-<i>`), the CPU the load
@@ -92,11 +96,17 @@ SERVERS = {
 }
 REFERENCE = "tokio-mt"
 # The skewed workloads also run the runtime with connection re-homing on (`Builder::rehome`),
-# the case it exists for.
+# the case it exists for, and, pinned to a core each (`RUNTIME_PIN=1`), the runtime and the
+# per-core tokio server: unpinned, the kernel often runs an idle loop's thread on the core of
+# one busy in a long task, where it waits for the end of that task's time slice before it can
+# stand in.
 SKEW_SERVERS = {
     **SERVERS,
     "runtime-rehome": (lambda mode: runtime_example(mode),
                        {**NO_IDLE_TIMEOUT, "RUNTIME_REHOME": "1"}),
+    "runtime-pinned": (lambda mode: runtime_example(mode),
+                       {**NO_IDLE_TIMEOUT, "RUNTIME_PIN": "1"}),
+    "tokio-tpc-pinned": (lambda mode: [ex("bench_tokio_tpc"), mode], {"RUNTIME_PIN": "1"}),
 }
 # hyper's "hello world": the runtime's `hyper_hello` example and the same on tokio (wrk only).
 HYPER_SERVERS = {
@@ -107,8 +117,8 @@ WORKLOADS = [("echo", 100), ("echo", 1000), ("http", 256), ("http", 1000)]
 
 # The skewed workloads (see the module doc): the load generator's arguments, on 2 workers.
 SKEW_WORKERS = 2
-# A light request delayed this long by a stall counts as the stall's victim: more than the
-# 10 ms after which the runtime's stand-in answers a stuck loop's sockets, less than the stall.
+# A light request delayed this long by a stall counts as the stall's victim: three quarters of
+# the stall, so it waited for the stall's end rather than for a stand-in (half a millisecond).
 STALL_VICTIM_US = 15_000
 # A light request this slow in the `long` workload waited behind a heavy one.
 SLOW_LIGHT_US = 1_000
@@ -718,8 +728,8 @@ def skew_medians(workload, runs):
 
 
 def skew_tables(workload, runs):
-    """A skewed workload's tables: its figures with ratios to tokio-mt and tokio-tpc, and
-    where the work ran."""
+    """A skewed workload's tables: its figures with ratios to tokio-mt and tokio-tpc (pinned and
+    not), and where the work ran."""
     med = skew_medians(workload, runs)
 
     def value(key, spec, scale=1, suffix=""):
@@ -733,7 +743,8 @@ def skew_tables(workload, runs):
 
     def ratios(key, label):
         return [(f"{label} vs tokio-mt", vs(key, REFERENCE)),
-                ("vs tokio-tpc", vs(key, "tokio-tpc"))]
+                ("vs tokio-tpc", vs(key, "tokio-tpc")),
+                ("vs tokio-tpc pinned", vs(key, "tokio-tpc-pinned"))]
 
     # Per table: its caption and columns, each a header and a cell per server.
     light = [("light req/s", value("light_rps", ".0f")),
@@ -842,7 +853,8 @@ def splice_into_benchmarks_md(section, content):
 
 # A colour per server, the same in both charts.
 COLORS = {"runtime": "#1f77b4", "runtime-nosteal": "#aec7e8", "tokio-mt": "#d62728",
-          "tokio-tpc": "#ff9896", "mio": "#2ca02c", "runtime-rehome": "#9467bd"}
+          "tokio-tpc": "#ff9896", "mio": "#2ca02c", "runtime-rehome": "#9467bd",
+          "runtime-pinned": "#17becf", "tokio-tpc-pinned": "#e377c2"}
 
 
 def bar_panel(x0, y0, width, height, title, groups, peak, value_format=None):

@@ -112,9 +112,12 @@ impl Builder {
 
     /// Whether to pin each worker to a core of its own (off by default, or as `RUNTIME_PIN`
     /// says). Pinned loops keep their caches and never migrate, which pays on a machine the
-    /// server has to itself; where other busy processes share the cores, a pinned loop cannot
-    /// get out of their way. A worker with no core left, or whose pinning the OS refuses, runs
-    /// unpinned, as its metrics show.
+    /// server has to itself: above all when some requests run long, since an idle loop that
+    /// stands in for one busy in a long task then has a core of its own to do it on (unpinned,
+    /// the kernel often queues it behind the busy one; see BENCHMARKS.md, skewed workloads).
+    /// Where other busy processes share the cores, a pinned loop cannot get out of their way.
+    /// A worker with no core left, or whose pinning the OS refuses, runs unpinned, as its
+    /// metrics show.
     pub fn pin_workers(mut self, pin: bool) -> Builder {
         self.pin = Some(pin);
         self
