@@ -137,7 +137,7 @@ impl Registry for Reactor {
     }
 
     fn add(&self, fd: RawFd, io: &Arc<ScheduledIo>) -> io::Result<u32> {
-        self.register(&mut SourceFd(&fd), io.clone())
+        self.register_by_address(fd, io.clone())
     }
 
     fn remove(&self, key: u32, fd: RawFd) {
