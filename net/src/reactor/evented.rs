@@ -99,7 +99,7 @@ impl<S: mio::event::Source> Evented<S> {
         }
     }
 
-    /// Takes the source out of its reactor, wherever it is registered now, for good.
+    /// Takes the source out of its reactor, wherever it is registered now.
     fn deregister(&mut self) {
         match self.home.get_mut() {
             (registration, true) => registration
@@ -109,7 +109,6 @@ impl<S: mio::event::Source> Evented<S> {
                 .reactor
                 .deregister(registration.key, &mut self.source),
         }
-        self.io.forget_waiters();
     }
 
     /// Moves the registration to `reactor`, if the source is a connected stream (see

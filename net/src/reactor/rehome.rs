@@ -31,9 +31,9 @@
 //!
 //! The races, each harmless:
 //! - The old reactor turning during the move (its owner, or a peer standing in for it):
-//!   events it fetched before step 3 are recorded in the shared `ScheduledIo`, which the old
-//!   reactor keeps alive until it has delivered them (see `Reactor`). A task it wakes then
-//!   runs once more on the old loop.
+//!   events it fetched before step 3 are recorded in the shared `ScheduledIo` while the old
+//!   slot exists, and skipped once it is freed (the slot's generation, see `Reactor`). A task
+//!   it wakes then runs once more on the old loop.
 //! - The other half of a split stream, or another task sharing the stream, on another thread:
 //!   its operations use the descriptor and the `ScheduledIo`, neither of which moves, and its
 //!   waits read only the [`Home`] word. If it decides to move the registration too, the lock
@@ -137,7 +137,7 @@ impl Registry for Reactor {
     }
 
     fn add(&self, fd: RawFd, io: &Arc<ScheduledIo>) -> io::Result<u32> {
-        self.register_by_address(fd, io.clone())
+        self.register(&mut SourceFd(&fd), io.clone())
     }
 
     fn remove(&self, key: u32, fd: RawFd) {
