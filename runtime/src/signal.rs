@@ -156,7 +156,10 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     let signals = Signals::new([signum])?;
     Ok(Signal {
         kind,
-        io: Evented::new(Pipe(parking_lot::Mutex::new(signals)))?,
+        // SAFETY: signal-hook-mio's `Signals`, which `Pipe` registers and deregisters (below),
+        // adds and removes the read end of its self-pipe, one descriptor it owns, under the
+        // token given.
+        io: unsafe { Evented::from_source(Pipe(parking_lot::Mutex::new(signals))) }?,
     })
 }
 

@@ -2,7 +2,7 @@
 
 use std::future::poll_fn;
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -15,6 +15,13 @@ use crate::{Interest, Ready};
 /// deregisters the source and then closes it. (The crate's connected streams are the
 /// exception: a stream may move to the reactor of the loop that keeps serving it; see
 /// [`Rehome`](crate::Rehome).)
+///
+/// The reactor makes every `epoll_ctl` call for it, on the descriptor the source lends
+/// ([`AsFd`]), rather than letting the source's own `mio::event::Source::register` do so:
+/// an event names its registration by the address of the registration's state (see
+/// [`Reactor`]), and a source free to add descriptors under tokens of its choosing could
+/// name any address. [`from_source`](Evented::from_source) is the `unsafe` way for a source
+/// that must register itself.
 ///
 /// Every socket of this crate is one of these; a source it does not wrap can be driven the
 /// same way:
@@ -47,18 +54,69 @@ impl<S: mio::event::Source> Evented<S> {
     /// # Panics
     ///
     /// Outside an event loop.
-    pub fn new(source: S) -> io::Result<Evented<S>> {
+    pub fn new(source: S) -> io::Result<Evented<S>>
+    where
+        S: AsFd,
+    {
         Evented::with_reactor(source, Reactor::current())
     }
 
-    /// Registers `source` with `reactor`, for readiness in both directions and priority.
-    pub fn with_reactor(mut source: S, reactor: Reactor) -> io::Result<Evented<S>> {
+    /// Registers `source` with `reactor`, by its descriptor, for readiness in both directions
+    /// and priority. The descriptor stays open while the source is registered: the source
+    /// owns it or borrows it for at least as long ([`AsFd`]'s promise), and `Evented` hands
+    /// out no `&mut S` but to [`into_inner`](Evented::into_inner), which deregisters first.
+    pub fn with_reactor(source: S, reactor: Reactor) -> io::Result<Evented<S>>
+    where
+        S: AsFd,
+    {
+        let fd = source.as_fd().as_raw_fd();
         let io = Arc::new(ScheduledIo::new());
-        let key = reactor.register(&mut source, io.clone())?;
+        let key = reactor.add(fd, &io)?;
         Ok(Evented {
             source,
             io,
-            home: Home::fixed(reactor, key),
+            home: Home::fixed(reactor, key, fd),
+        })
+    }
+
+    /// Registers `source` with the reactor of the current event loop through the source's
+    /// own `mio::event::Source::register` (and deregisters it through its `deregister`), for
+    /// a source that lends no descriptor.
+    ///
+    /// # Safety
+    ///
+    /// `source`'s `register` must add one descriptor to the registry it is given, under the
+    /// token it is given and nothing else, and `deregister` must take that descriptor out of
+    /// the registry; the descriptor must stay open until then. (Events name the registration
+    /// by the address of its state: another token, or a descriptor left in the epoll set,
+    /// would make the reactor read memory that is not a registration.)
+    ///
+    /// # Panics
+    ///
+    /// Outside an event loop.
+    ///
+    /// ```
+    /// # runtime::Runtime::new()?.block_on(async {
+    /// use net::Evented;
+    ///
+    /// let socket = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap())?;
+    /// // SAFETY: mio's own sockets register and deregister their one descriptor, which they
+    /// // own, as asked.
+    /// let socket = unsafe { Evented::from_source(socket) }?;
+    /// assert!(socket.get_ref().local_addr()?.port() > 0);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub unsafe fn from_source(mut source: S) -> io::Result<Evented<S>> {
+        let reactor = Reactor::current();
+        let io = Arc::new(ScheduledIo::new());
+        // SAFETY: the caller's promise, which `register` relies on.
+        let key = unsafe { reactor.register(&mut source, io.clone()) }?;
+        Ok(Evented {
+            source,
+            io,
+            home: Home::fixed(reactor, key, -1),
         })
     }
 
@@ -99,16 +157,16 @@ impl<S: mio::event::Source> Evented<S> {
         }
     }
 
-    /// Takes the source out of its reactor, wherever it is registered now.
+    /// Takes the source out of its reactor, wherever it is registered now, for good.
     fn deregister(&mut self) {
-        match self.home.get_mut() {
-            (registration, true) => registration
-                .reactor
-                .remove(registration.key, registration.fd),
-            (registration, false) => registration
+        let (registration, _) = self.home.get_mut();
+        match registration.fd {
+            -1 => registration
                 .reactor
                 .deregister(registration.key, &mut self.source),
+            fd => registration.reactor.remove(registration.key, fd),
         }
+        self.io.forget_waiters();
     }
 
     /// Moves the registration to `reactor`, if the source is a connected stream (see

@@ -126,7 +126,8 @@ fn loom_every_task_waiting_on_one_direction_is_woken() {
 /// A model of the kernel's side of one socket and of the epoll sets watching it (indexed by
 /// reactor id - 1): adding the socket to a set queues an event there at once if it is ready,
 /// data arriving queues one in every set watching it, and removing it from a set drops the
-/// events queued there.
+/// events queued there. An event carries its source's `ScheduledIo`, as a real one carries
+/// its address, which the reactor keeps alive until it has delivered the events it fetched.
 #[derive(Default)]
 struct Kernel(loom::sync::Mutex<KernelState>);
 
@@ -134,18 +135,18 @@ struct Kernel(loom::sync::Mutex<KernelState>);
 struct KernelState {
     /// Data waiting in the socket.
     readable: bool,
-    /// The sets watching the socket: (reactor id, key).
-    watchers: Vec<(u32, u32)>,
-    /// The events queued in each set, by key.
-    queued: [Vec<u32>; 3],
+    /// The sets watching the socket: (reactor id, key, its `ScheduledIo`).
+    watchers: Vec<(u32, u32, Arc<ScheduledIo>)>,
+    /// The events queued in each set: (key, `ScheduledIo`).
+    queued: [Vec<(u32, Arc<ScheduledIo>)>; 3],
 }
 
 impl Kernel {
     fn data_arrives(&self) {
         let mut k = self.0.lock().unwrap();
         k.readable = true;
-        for (id, key) in k.watchers.clone() {
-            k.queued[id as usize - 1].push(key);
+        for (id, key, io) in k.watchers.clone() {
+            k.queued[id as usize - 1].push((key, io));
         }
     }
 
@@ -176,15 +177,14 @@ impl ModelReactor {
         }
     }
 
-    /// One turn: takes the events queued for this set, then delivers each to its slot, if the
-    /// slot is still there (as `Reactor::fetch` does, under its lock).
+    /// One turn: takes the events queued for this set, then delivers each to its source's
+    /// `ScheduledIo`, whether or not the source left the set meanwhile (as `Reactor::fetch`
+    /// does).
     fn turn(&self) {
-        let keys = std::mem::take(&mut self.kernel.0.lock().unwrap().queued[self.id as usize - 1]);
-        for key in keys {
-            let io = self.slots.lock().unwrap()[key as usize].clone();
-            if let Some(io) = io {
-                reactor_event(&io, Ready::READABLE);
-            }
+        let fetched =
+            std::mem::take(&mut self.kernel.0.lock().unwrap().queued[self.id as usize - 1]);
+        for (_, io) in fetched {
+            reactor_event(&io, Ready::READABLE);
         }
     }
 
@@ -193,7 +193,7 @@ impl ModelReactor {
         let slots = self.slots.lock().unwrap();
         let in_slots = slots.iter().flatten().filter(|s| Arc::ptr_eq(s, io));
         let watchers = self.kernel.0.lock().unwrap().watchers.clone();
-        let watching = watchers.iter().filter(|(id, _)| *id == self.id);
+        let watching = watchers.iter().filter(|(id, _, _)| *id == self.id);
         (in_slots.count(), watching.count())
     }
 }
@@ -210,9 +210,9 @@ impl Registry for ModelReactor {
             slots.len() as u32 - 1
         };
         let mut k = self.kernel.0.lock().unwrap();
-        k.watchers.push((self.id, key));
+        k.watchers.push((self.id, key, io.clone()));
         if k.readable {
-            k.queued[self.id as usize - 1].push(key);
+            k.queued[self.id as usize - 1].push((key, io.clone()));
         }
         Ok(key)
     }
@@ -220,8 +220,8 @@ impl Registry for ModelReactor {
     fn remove(&self, key: u32, _fd: RawFd) {
         {
             let mut k = self.kernel.0.lock().unwrap();
-            k.watchers.retain(|w| *w != (self.id, key));
-            k.queued[self.id as usize - 1].retain(|q| *q != key);
+            k.watchers.retain(|w| (w.0, w.1) != (self.id, key));
+            k.queued[self.id as usize - 1].retain(|q| q.0 != key);
         }
         self.slots.lock().unwrap()[key as usize] = None;
     }

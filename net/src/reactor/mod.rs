@@ -3,14 +3,27 @@
 //! A [`Reactor`] wraps one `mio::Poll`. Sources register with it and get a slot holding their
 //! readiness ([`scheduled_io`]) and the tasks waiting on it ([`waiters`]); [`Reactor::turn`] waits in
 //! `epoll_wait` once, records the readiness each event reports and wakes the tasks waiting for it.
+//!
+//! An event's token is the address of its source's `ScheduledIo`, as in tokio: delivering it
+//! is one pointer away, with no table to look up and no lock to take. The reactor keeps every
+//! registered `ScheduledIo` alive, and one deregistered meanwhile until the end of the next
+//! delivery of events (see [`Registrations::released`]), which is the last that can carry its
+//! token: a turn's events were fetched either before the source left the epoll set, and are
+//! delivered by that turn, or after, and cannot name it. That holds only if every token in
+//! the epoll set is one the reactor chose, and every descriptor leaves the set before it is
+//! closed: so the reactor makes the `epoll_ctl` calls itself, on a descriptor the source
+//! lends for as long as it is registered ([`Evented`] takes `AsFd` sources), and a source
+//! that registers itself does so through an `unsafe` constructor that promises as much
+//! ([`Evented::from_source`]).
+//!
 //! A `mio::Waker` lets other threads interrupt that wait, which is how a loop is woken for work
 //! that is not I/O (a task scheduled from another thread, a timer that moved earlier).
 //!
 //! One thread turns a given reactor at a time: the loop that owns it, or a peer standing in for
 //! a loop stuck in a long task, who only tries it ([`Reactor::try_turn_now`]). Any thread may
 //! register with it, deregister from it or wake it, since a socket can be dropped, and a task
-//! polled, on any thread. The slot table sits behind a mutex that `turn` takes once per batch of events,
-//! never while it runs wakers.
+//! polled, on any thread. The slot table sits behind a mutex that a turn takes only when
+//! sources were deregistered since the last one, never while it runs wakers.
 //!
 //! The reactor knows nothing of tasks or schedulers: it deals only in `std::task::Waker`s.
 //!
@@ -41,13 +54,11 @@ use fine_timeout::{FineTimeout, TIMER_TOKEN};
 pub use scheduled_io::Direction;
 use scheduled_io::ScheduledIo;
 
-/// The token of the `mio::Waker`; no registration's token gets this high.
+/// The token of the `mio::Waker`; no registration's token (an address) gets this high.
 const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
-/// A registration's token is its slab key in the low bits and a generation above them, so an
-/// event fetched for a source that was dropped meanwhile is not delivered to a new source that
-/// took its slot.
-const KEY_BITS: u32 = 32;
-const KEY_MASK: usize = (1 << KEY_BITS) - 1;
+/// Deregistered sources kept for a turn (see [`Registrations::released`]) past which their
+/// reactor is woken to free them.
+const RELEASE_BATCH: usize = 64;
 /// Events taken from the kernel per turn.
 const EVENTS_CAPACITY: usize = 1024;
 
@@ -75,15 +86,24 @@ struct Inner {
     registry: mio::Registry,
     waker: mio::Waker,
     ios: Mutex<Registrations>,
+    /// Whether `ios.released` may hold anything, so that a turn takes the lock only then.
+    released_any: AtomicBool,
     driver: Mutex<Driver>,
     is_shutdown: AtomicBool,
 }
 
-/// The registered sources by slab key, each with the generation its token carries.
+/// The registered sources by slab key (what a source deregisters with).
 #[derive(Default)]
 struct Registrations {
-    slots: Slab<(u32, Arc<ScheduledIo>)>,
-    generation: u32,
+    slots: Slab<Arc<ScheduledIo>>,
+    /// Sources deregistered since the last delivery of events began. A turn may have fetched
+    /// events naming them (by the address of their `ScheduledIo`) before they left the epoll
+    /// set, so they are dropped only once that turn has delivered its events.
+    released: Vec<Arc<ScheduledIo>>,
+    /// Sources whose removal from the epoll set failed (which a descriptor kept open until
+    /// then never sees): events may name them for as long as the reactor lives, so they live
+    /// as long.
+    kept: Vec<Arc<ScheduledIo>>,
 }
 
 /// What only the turning thread touches.
@@ -126,6 +146,7 @@ impl Reactor {
                 registry,
                 waker,
                 ios: Mutex::new(Registrations::default()),
+                released_any: AtomicBool::new(false),
                 driver: Mutex::new(Driver {
                     poll,
                     events: mio::Events::with_capacity(EVENTS_CAPACITY),
@@ -199,29 +220,41 @@ impl Reactor {
             Err(e) => return Err(e),
         }
         let mut stats = TurnStats::default();
-        {
-            let ios = self.inner.ios.lock();
-            for event in events.iter() {
-                if event.token() == WAKE_TOKEN {
-                    stats.woken_up = true;
-                    continue;
-                }
-                if event.token() == TIMER_TOKEN {
-                    continue;
-                }
-                // A source deregistered since the events were fetched is skipped: its slot is
-                // empty, or holds a newer source with another generation.
-                let token = event.token().0;
-                match ios.slots.get(token & KEY_MASK) {
-                    Some((generation, io)) if *generation as usize == token >> KEY_BITS => {
-                        io.set_readiness(Ready::from_event(event), wakers);
-                        stats.events += 1;
-                    }
-                    _ => {}
-                }
+        for event in events.iter() {
+            let token = event.token();
+            if token == WAKE_TOKEN {
+                stats.woken_up = true;
+                continue;
             }
+            if token == TIMER_TOKEN {
+                continue;
+            }
+            // SAFETY: every other token in the epoll set is the address of a registered
+            // source's `ScheduledIo`, put there by `register` (whose callers promise that the
+            // source adds its one descriptor under that token alone, and keeps it open until
+            // `deregister`). The slot table holds it from before the source joins the set;
+            // once the source has left (`deregister`: `EPOLL_CTL_DEL` returned; if it failed,
+            // the table keeps it for good), `released` holds it until a `drop_released` after
+            // that, which only the end of a delivery runs, under the driver's lock this
+            // delivery holds too. So it is alive here unless it left the set before the
+            // previous delivery ended, and then this turn's `epoll_wait`, which came after,
+            // cannot have fetched an event for it.
+            let io = unsafe { &*(token.0 as *const ScheduledIo) };
+            io.set_readiness(Ready::from_event(event), wakers);
+            stats.events += 1;
         }
+        self.drop_released();
         Ok(stats)
+    }
+
+    /// Drops the sources deregistered before this delivery of events ended: a later turn's
+    /// events were fetched after they left the epoll set, and cannot name them.
+    fn drop_released(&self) {
+        if self.inner.released_any.swap(false, Ordering::Acquire) {
+            let released = std::mem::take(&mut self.inner.ios.lock().released);
+            // Outside the lock: the last reference may drop wakers, which may run anything.
+            drop(released);
+        }
     }
 
     /// Interrupts a turn waiting in `epoll_wait`, from any thread; if none is waiting, the next
@@ -240,7 +273,7 @@ impl Reactor {
             // or after, and is refused.
             let ios = self.inner.ios.lock();
             self.inner.is_shutdown.store(true, Ordering::Relaxed);
-            for (_, (_, io)) in ios.slots.iter() {
+            for (_, io) in ios.slots.iter() {
                 io.shutdown(&mut wakers);
             }
         }
@@ -264,42 +297,61 @@ impl Reactor {
 
     /// Registers `source`, whose readiness `io` records (a new source's, or that of a source
     /// moving here from another reactor), and returns its key.
-    fn register(
+    ///
+    /// # Safety
+    ///
+    /// `source`'s `register` adds one descriptor to the registry, under the token given and
+    /// no other, and its `deregister` ([`deregister`](Reactor::deregister)'s) takes it out;
+    /// the descriptor stays open until then. Events name `io` by address: see `fetch`.
+    unsafe fn register(
         &self,
         source: &mut impl mio::event::Source,
         io: Arc<ScheduledIo>,
     ) -> io::Result<u32> {
-        let (key, generation) = {
+        // The address is an allocation's, so it is neither of the reactor's own tokens (the
+        // highest two values).
+        let token = mio::Token(Arc::as_ptr(&io) as usize);
+        let key = {
             let mut ios = self.inner.ios.lock();
             if self.inner.is_shutdown.load(Ordering::Relaxed) {
                 return Err(io::Error::other(
                     "cannot register a socket: its event loop has shut down",
                 ));
             }
-            // Generations run up to 2^31 - 1 so that no token equals `WAKE_TOKEN`.
-            ios.generation = (ios.generation + 1) & (u32::MAX >> 1);
-            let generation = ios.generation;
-            (ios.slots.insert((generation, io)), generation)
+            ios.slots.insert(io)
         };
-        assert!(
-            key <= KEY_MASK,
-            "more than 2^32 sources registered with one reactor"
-        );
-        let token = mio::Token(key | (generation as usize) << KEY_BITS);
+        let key = u32::try_from(key).expect("more than 2^32 sources registered with one reactor");
         // Everything, once: an `Interest` filters what is recorded, never the registration.
         let interest = mio::Interest::READABLE | mio::Interest::WRITABLE | mio::Interest::PRIORITY;
         if let Err(e) = self.inner.registry.register(source, token, interest) {
-            self.inner.ios.lock().slots.remove(key);
+            // Never in the epoll set, so no event names it.
+            let io = self.inner.ios.lock().slots.remove(key as usize);
+            drop(io);
             return Err(e);
         }
-        Ok(key as u32)
+        Ok(key)
     }
 
+    /// Takes the source out of the epoll set, then out of the slots; its `ScheduledIo` lives
+    /// on until the end of the next delivery of events (see [`Registrations::released`]), or
+    /// for good if it could not be taken out of the set.
     fn deregister(&self, key: u32, source: &mut impl mio::event::Source) {
-        // Deregistering can only fail if the fd was never registered or is already closed,
-        // neither of which an `Evented` allows; the slot is freed either way.
-        let _ = self.inner.registry.deregister(source);
-        self.inner.ios.lock().slots.remove(key as usize);
+        let out_of_set = self.inner.registry.deregister(source).is_ok();
+        let mut ios = self.inner.ios.lock();
+        let io = ios.slots.remove(key as usize);
+        if !out_of_set {
+            ios.kept.push(io);
+            return;
+        }
+        ios.released.push(io);
+        // Under the lock, after the push: a turn that sees the flag finds the source there.
+        self.inner.released_any.store(true, Ordering::Release);
+        // An idle loop may not turn for a while: past a batch, it is woken to free them.
+        if ios.released.len() % RELEASE_BATCH == 0 {
+            drop(ios);
+            // Failing only if the eventfd is gone, and then the loop is gone too.
+            let _ = self.wake();
+        }
     }
 }
 
@@ -316,6 +368,130 @@ mod tests {
     use std::task::{Context, Poll, Waker};
 
     use super::*;
+
+    /// Sources dropped on other threads while their reactor delivers events for them, with
+    /// tasks waiting on them: an event's token is the address of its source's `ScheduledIo`,
+    /// which the reactor keeps alive until it has delivered the events it fetched (under
+    /// AddressSanitizer, `scripts/sanitize.sh`, a use after free would fail this test), and
+    /// frees once a later turn has ended.
+    #[test]
+    fn sources_dropped_while_their_events_are_delivered_are_freed_after() {
+        let addr: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+        let reactor = Reactor::new().unwrap();
+        let sender = std::net::UdpSocket::bind(addr).unwrap();
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let turning = s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    reactor.turn(Some(Duration::ZERO)).unwrap();
+                }
+            });
+            let droppers: Vec<_> = (0..2)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut cx = Context::from_waker(Waker::noop());
+                        let mut buf = [0; 8];
+                        for _ in 0..300 {
+                            let sources: Vec<_> = (0..8)
+                                .map(|_| {
+                                    let socket = mio::net::UdpSocket::bind(addr).unwrap();
+                                    Evented::with_reactor(socket, reactor.clone()).unwrap()
+                                })
+                                .collect();
+                            for source in &sources {
+                                let to = source.get_ref().local_addr().unwrap();
+                                sender.send_to(b"x", to).unwrap();
+                                // Read until it would block: a task waits on it, whose waker
+                                // the events take.
+                                let mut read = |s: &mio::net::UdpSocket| s.recv(&mut buf);
+                                while let Poll::Ready(Ok(_)) =
+                                    source.poll_io(&mut cx, Direction::Read, &mut read)
+                                {
+                                }
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for dropper in droppers {
+                dropper.join().unwrap();
+            }
+            stop.store(true, Ordering::Relaxed);
+            turning.join().unwrap();
+        });
+        assert_eq!(reactor.registrations(), 0);
+        reactor.turn(Some(Duration::ZERO)).unwrap();
+        assert!(reactor.inner.ios.lock().released.is_empty());
+    }
+
+    /// Sources dropped while their reactor sleeps are freed by its next turn, and a batch of
+    /// them wakes it for that.
+    #[test]
+    fn a_batch_of_dropped_sources_wakes_their_reactor_to_free_them() {
+        let addr: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+        let reactor = Reactor::new().unwrap();
+        let sources: Vec<_> = (0..RELEASE_BATCH)
+            .map(|_| {
+                let socket = mio::net::UdpSocket::bind(addr).unwrap();
+                Evented::with_reactor(socket, reactor.clone()).unwrap()
+            })
+            .collect();
+        drop(sources);
+        assert_eq!(reactor.inner.ios.lock().released.len(), RELEASE_BATCH);
+        let stats = reactor.turn(Some(Duration::from_secs(60))).unwrap();
+        assert!(stats.woken_up, "the batch woke the reactor");
+        assert!(reactor.inner.ios.lock().released.is_empty());
+    }
+
+    /// A source whose own `register` would add its descriptor under a token of its choosing
+    /// (an address the reactor would then read): registered by descriptor, its `register` is
+    /// never called, and its events reach its `ScheduledIo`.
+    #[test]
+    fn a_sources_own_register_cannot_choose_its_token() {
+        struct Forger(mio::net::UdpSocket);
+        impl mio::event::Source for Forger {
+            fn register(
+                &mut self,
+                registry: &mio::Registry,
+                _: mio::Token,
+                interests: mio::Interest,
+            ) -> io::Result<()> {
+                self.0.register(registry, mio::Token(0x1000), interests)?;
+                panic!("the reactor let the source register itself");
+            }
+            fn reregister(
+                &mut self,
+                registry: &mio::Registry,
+                _: mio::Token,
+                interests: mio::Interest,
+            ) -> io::Result<()> {
+                self.0.reregister(registry, mio::Token(0x1000), interests)
+            }
+            fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
+                self.0.deregister(registry)
+            }
+        }
+        impl std::os::fd::AsFd for Forger {
+            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+                self.0.as_fd()
+            }
+        }
+        let reactor = Reactor::new().unwrap();
+        let socket = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let forger = Evented::with_reactor(Forger(socket), reactor.clone()).unwrap();
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut buf = [0; 8];
+        let mut read = |f: &Forger| f.0.recv(&mut buf);
+        while let Poll::Ready(Ok(_)) = forger.poll_io(&mut cx, Direction::Read, &mut read) {}
+        let to = forger.get_ref().0.local_addr().unwrap();
+        std::net::UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .send_to(b"x", to)
+            .unwrap();
+        let stats = reactor.turn(Some(Duration::from_secs(60))).unwrap();
+        assert_eq!(stats.events, 1);
+        assert!(forger.poll_ready(&mut cx, Direction::Read).is_ready());
+    }
 
     /// A source whose registration races with its reactor's shutdown is either refused or
     /// failed by the shutdown: never left waiting on a reactor that will not turn again.

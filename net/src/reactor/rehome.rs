@@ -31,9 +31,9 @@
 //!
 //! The races, each harmless:
 //! - The old reactor turning during the move (its owner, or a peer standing in for it):
-//!   events it fetched before step 3 are recorded in the shared `ScheduledIo` while the old
-//!   slot exists, and skipped once it is freed (the slot's generation, see `Reactor`). A task
-//!   it wakes then runs once more on the old loop.
+//!   events it fetched before step 3 are recorded in the shared `ScheduledIo`, which the old
+//!   reactor keeps alive until it has delivered them (see `Reactor`). A task it wakes then
+//!   runs once more on the old loop.
 //! - The other half of a split stream, or another task sharing the stream, on another thread:
 //!   its operations use the descriptor and the `ScheduledIo`, neither of which moves, and its
 //!   waits read only the [`Home`] word. If it decides to move the registration too, the lock
@@ -124,7 +124,9 @@ pub(super) trait Registry: Clone {
     /// The registry's id, never 0 (the id of no reactor), the same for all its clones.
     fn id(&self) -> u32;
 
-    /// Registers descriptor `fd`, whose readiness `io` records, and returns its key.
+    /// Registers descriptor `fd`, whose readiness `io` records, and returns its key. The
+    /// descriptor must stay open until [`remove`](Registry::remove) has taken it out: the
+    /// source it belongs to owns it, or borrows it for at least as long.
     fn add(&self, fd: RawFd, io: &Arc<ScheduledIo>) -> io::Result<u32>;
 
     /// Deregisters descriptor `fd`, registered under `key`.
@@ -137,7 +139,9 @@ impl Registry for Reactor {
     }
 
     fn add(&self, fd: RawFd, io: &Arc<ScheduledIo>) -> io::Result<u32> {
-        self.register(&mut SourceFd(&fd), io.clone())
+        // SAFETY: mio's `SourceFd` adds `fd` alone, under the token given, and takes it out
+        // on `remove`; the caller keeps it open until then (see the trait).
+        unsafe { self.register(&mut SourceFd(&fd), io.clone()) }
     }
 
     fn remove(&self, key: u32, fd: RawFd) {
@@ -149,8 +153,8 @@ impl Registry for Reactor {
 pub(super) struct Registration<G = Reactor> {
     pub(super) reactor: G,
     pub(super) key: u32,
-    /// The descriptor a movable registration is registered by; -1 for a fixed one, which is
-    /// registered through its mio source.
+    /// The descriptor the registration is registered by; -1 for one registered through its
+    /// mio source (`Evented::from_source`), which never moves.
     pub(super) fd: RawFd,
 }
 
@@ -169,9 +173,10 @@ pub(super) struct Home<G = Reactor> {
 unsafe impl<G: Send + Sync> Sync for Home<G> {}
 
 impl<G: Registry> Home<G> {
-    /// A registration that never moves, through its mio source.
-    pub(super) fn fixed(reactor: G, key: u32) -> Home<G> {
-        Home::new(reactor, key, -1, FIXED)
+    /// A registration that never moves, by descriptor `fd`, or through its mio source
+    /// (`fd` -1).
+    pub(super) fn fixed(reactor: G, key: u32, fd: RawFd) -> Home<G> {
+        Home::new(reactor, key, fd, FIXED)
     }
 
     /// A registration that may move, by descriptor `fd`.

@@ -134,6 +134,15 @@ impl ScheduledIo {
         );
     }
 
+    /// Drops the wakers of every task that waited on the source, which is going away: none
+    /// can be waiting on it still (its owner drops it), and the reactor, which keeps a
+    /// dropped source's `ScheduledIo` until its next delivery of events ends (see
+    /// `Reactor`), must not keep their tasks, and through their schedulers itself, alive
+    /// with it. (tokio's registration clears its wakers on drop for the same cycle.)
+    pub(crate) fn forget_waiters(&self) {
+        self.waiters.clear();
+    }
+
     /// Marks the source dead because its reactor is gone, and collects every waker.
     pub(crate) fn shutdown(&self, wakers: &mut Vec<Waker>) {
         self.readiness.fetch_or(SHUTDOWN, Ordering::AcqRel);

@@ -34,6 +34,12 @@ struct Slots {
 }
 
 impl Waiters {
+    /// Drops every waker, once the lock is released (a waker's drop may run anything).
+    pub(crate) fn clear(&self) {
+        let slots = std::mem::take(&mut *self.0.lock());
+        drop(slots);
+    }
+
     /// Records that the task of `waker` waits on `direction`.
     pub(crate) fn register(&self, direction: Direction, waker: &Waker) {
         let mut slots = self.0.lock();

@@ -44,6 +44,15 @@ enum Watch {
 /// A pidfd as a mio source.
 struct PidFd(OwnedFd);
 
+impl PidFd {
+    /// Registers `fd` with the current loop's reactor.
+    fn register(fd: OwnedFd) -> io::Result<Evented<PidFd>> {
+        // SAFETY: `PidFd`'s `register` and `deregister` (below) add and remove its one
+        // descriptor, which it owns, through mio's `SourceFd`, under the token given.
+        unsafe { Evented::from_source(PidFd(fd)) }
+    }
+}
+
 impl mio::event::Source for PidFd {
     fn register(
         &mut self,
@@ -74,7 +83,7 @@ impl Exit {
     pub(super) fn new(child: std::process::Child) -> Exit {
         let pidfd = pidfd_open(Pid::from_child(&child), PidfdFlags::empty())
             .map_err(io::Error::from)
-            .and_then(|fd| Evented::new(PidFd(fd)));
+            .and_then(PidFd::register);
         match pidfd {
             Ok(io) => Exit::with_watch(child, Watch::PidFd(io)),
             Err(_) => Exit::on_sigchld(child),
@@ -144,7 +153,7 @@ impl Exit {
                         // The registering loop shut down: this waiter's loop takes over.
                         Err(e) if !io.reactor().ptr_eq(&Reactor::current()) => {
                             let fd = io.get_ref().0.try_clone().map_err(|_| e)?;
-                            *io = Evented::new(PidFd(fd))?;
+                            *io = PidFd::register(fd)?;
                         }
                         Err(e) => return Poll::Ready(Err(e)),
                     }
