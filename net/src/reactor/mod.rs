@@ -461,14 +461,14 @@ mod tests {
             }
             fn reregister(
                 &mut self,
-                registry: &mio::Registry,
+                _: &mio::Registry,
                 _: mio::Token,
-                interests: mio::Interest,
+                _: mio::Interest,
             ) -> io::Result<()> {
-                self.0.reregister(registry, mio::Token(0x1000), interests)
+                unreachable!("the reactor never reregisters")
             }
-            fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
-                self.0.deregister(registry)
+            fn deregister(&mut self, _: &mio::Registry) -> io::Result<()> {
+                panic!("the reactor let the source deregister itself");
             }
         }
         impl std::os::fd::AsFd for Forger {
