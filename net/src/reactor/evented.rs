@@ -86,10 +86,12 @@ impl<S: mio::event::Source> Evented<S> {
     /// # Safety
     ///
     /// `source`'s `register` must add one descriptor to the registry it is given, under the
-    /// token it is given and nothing else, and `deregister` must take that descriptor out of
-    /// the registry; the descriptor must stay open until then. (Events name the registration
-    /// by the address of its state: another token, or a descriptor left in the epoll set,
-    /// would make the reactor read memory that is not a registration.)
+    /// token it is given, and nothing else, and add nothing if it fails; the source must keep
+    /// no handle to the registry (no `Registry::try_clone`) to add anything later; and
+    /// `deregister` must take that descriptor out of the registry, which it must stay open
+    /// until. (Events name the registration by the address of its state: another token, or a
+    /// descriptor left in the epoll set, would make the reactor read memory that is not a
+    /// registration.)
     ///
     /// # Panics
     ///
@@ -125,10 +127,10 @@ impl<S: mio::event::Source> Evented<S> {
     /// [`rehome`](super::rehome)).
     pub(crate) fn movable(source: S) -> io::Result<Evented<S>>
     where
-        S: AsRawFd,
+        S: AsFd,
     {
         let reactor = Reactor::current();
-        let fd = source.as_raw_fd();
+        let fd = source.as_fd().as_raw_fd();
         let io = Arc::new(ScheduledIo::new());
         let key = reactor.add(fd, &io)?;
         Ok(Evented {

@@ -231,8 +231,8 @@ impl Reactor {
             }
             // SAFETY: every other token in the epoll set is the address of a registered
             // source's `ScheduledIo`, put there by `register` (whose callers promise that the
-            // source adds its one descriptor under that token alone, and keeps it open until
-            // `deregister`). The slot table holds it from before the source joins the set;
+            // source adds its one descriptor under that token alone, nothing if it fails,
+            // nothing later, and keeps it open until `deregister`). The slot table holds it from before the source joins the set;
             // once the source has left (`deregister`: `EPOLL_CTL_DEL` returned; if it failed,
             // the table keeps it for good), `released` holds it until a `drop_released` after
             // that, which only the end of a delivery runs, under the driver's lock this
@@ -301,8 +301,9 @@ impl Reactor {
     /// # Safety
     ///
     /// `source`'s `register` adds one descriptor to the registry, under the token given and
-    /// no other, and its `deregister` ([`deregister`](Reactor::deregister)'s) takes it out;
-    /// the descriptor stays open until then. Events name `io` by address: see `fetch`.
+    /// no other, or nothing if it fails; the source keeps no handle to the registry to add
+    /// anything later; and its `deregister` ([`deregister`](Reactor::deregister)'s) takes the
+    /// descriptor out, which stays open until then. Events name `io` by address: see `fetch`.
     unsafe fn register(
         &self,
         source: &mut impl mio::event::Source,
