@@ -232,13 +232,13 @@ impl Reactor {
             // SAFETY: every other token in the epoll set is the address of a registered
             // source's `ScheduledIo`, put there by `register` (whose callers promise that the
             // source adds its one descriptor under that token alone, nothing if it fails,
-            // nothing later, and keeps it open until `deregister`). The slot table holds it from before the source joins the set;
-            // once the source has left (`deregister`: `EPOLL_CTL_DEL` returned; if it failed,
-            // the table keeps it for good), `released` holds it until a `drop_released` after
-            // that, which only the end of a delivery runs, under the driver's lock this
-            // delivery holds too. So it is alive here unless it left the set before the
-            // previous delivery ended, and then this turn's `epoll_wait`, which came after,
-            // cannot have fetched an event for it.
+            // nothing later, and keeps it open until `deregister`). The slot table holds it
+            // from before the source joins the set; once the source has left (`deregister`:
+            // `EPOLL_CTL_DEL` returned; if it failed, the table keeps it for good), `released`
+            // holds it until a `drop_released` after that, which only the end of a delivery
+            // runs, under the driver's lock this delivery holds too. So it is alive here
+            // unless it left the set before the previous delivery ended, and then this turn's
+            // `epoll_wait`, which came after, cannot have fetched an event for it.
             let io = unsafe { &*(token.0 as *const ScheduledIo) };
             io.set_readiness(Ready::from_event(event), wakers);
             stats.events += 1;
